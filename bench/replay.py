@@ -1,0 +1,201 @@
+"""Benchmark of the replay bar (PRODUCT.md "Bars", first line).
+
+One command:  .venv/bin/python bench/replay.py [--symbols 9000] [--records 10000000]
+
+It writes a simulated day with `tradeassist simulate` (uncompressed and zstd),
+then, in the same invocation, measures
+  (a) `tradeassist replay` end to end (read + decode + every built-in detector +
+      writing alerts), each run in a fresh process so its peak RSS is its own;
+  (b) a plain per-record Python loop with the same gap and volume-spike rules over
+      the official `databento` client's record iterator, on the uncompressed file,
+and prints records/s of both, their ratio and the peak RSS. With `--double` it
+also replays a file twice as long to show that memory stays flat.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import databento as db
+
+from tradeassist.market_calendar import trading_calendar
+from tradeassist.screener.volume_curve import default_curve
+
+UNDEF_PRICE = 2**63 - 1
+ROOT = Path(__file__).resolve().parent.parent
+TRADEASSIST = str(ROOT / ".venv" / "bin" / "tradeassist")
+
+
+def simulate(workdir: Path, symbols: int, records: int, suffix: str, day: str) -> Path:
+    out = workdir / f"sim-{symbols}-{records}{suffix}"
+    if not out.exists():
+        subprocess.run(
+            [
+                TRADEASSIST,
+                "simulate",
+                "--out",
+                str(out),
+                "--symbols",
+                str(symbols),
+                "--records",
+                str(records),
+                "--day",
+                day,
+            ],
+            check=True,
+        )
+    return out
+
+
+def reference_of(dbn: Path) -> Path:
+    name = dbn.name.removesuffix(".zst").removesuffix(".dbn")
+    return dbn.with_name(f"{name}.reference.csv")
+
+
+def run_replay(dbn: Path, out: Path) -> tuple[float, int, str]:
+    """Replay in a child process; returns (seconds inside the replay, peak RSS bytes, summary)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [TRADEASSIST, "replay", str(dbn), "--reference", str(reference_of(dbn)), "--out", str(out)],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    assert proc.stderr is not None
+    summary = proc.stderr.read().strip().splitlines()[-1] if proc.stderr else ""
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"replay failed: {summary}")
+    seconds = _seconds_from_summary(summary) or wall
+    return seconds, usage.ru_maxrss * 1024, summary
+
+
+def _seconds_from_summary(summary: str) -> float | None:
+    for part in summary.replace(",", " ").split():
+        if part.endswith("s") and part[:-1].replace(".", "", 1).isdigit():
+            return float(part[:-1])
+    return None
+
+
+def plain_python_loop(dbn: Path) -> tuple[int, int, float]:
+    """Gap and volume-spike rules record by record over the official client's iterator.
+
+    Returns (records, alerts, seconds). Same rules as docs/screener-rules.md for
+    these two detectors: price prints of >= 100 shares, levels 3/5/10/20%,
+    trailing 60 s volume at 1-second resolution vs 5x the curve's expectation and
+    >= 10,000 shares, 5-minute cooldown.
+    """
+    store = db.DBNStore.from_file(dbn)
+    ref: dict[str, tuple[float, float]] = {}
+    with open(reference_of(dbn)) as fh:
+        next(fh)
+        for line in fh:
+            sym, close, vol = line.strip().split(",")
+            ref[sym] = (float(close), float(vol or 0))
+    mapping = {
+        int(iv["symbol"]): sym for sym, ivs in store.symbology["mappings"].items() for iv in ivs
+    }
+    curve = default_curve().tolist()
+    cal = trading_calendar()
+    levels = (3.0, 5.0, 10.0, 20.0)
+    gap_fired: dict[tuple[str, int], float] = {}
+    windows: dict[str, collections.deque[tuple[int, int]]] = collections.defaultdict(
+        collections.deque
+    )
+    window_sum: dict[str, int] = collections.defaultdict(int)
+    last_spike: dict[str, int] = {}
+    alerts = 0
+    count = 0
+    session = None
+    started = time.perf_counter()
+    for rec in store:
+        count += 1
+        if session is None:
+            day = cal.trading_day(rec.ts_event)
+            session = cal.session(day)
+            assert session is not None
+        if rec.action != "T" or rec.price == UNDEF_PRICE:
+            continue
+        ts = rec.ts_event
+        if ts < session.premarket_open_ns or ts >= session.after_hours_close_ns:
+            continue
+        sym = mapping.get(rec.instrument_id)
+        if sym is None or sym not in ref:
+            continue
+        prev_close, avg_volume = ref[sym]
+        price = rec.price / 1e9
+        second = ts // 1_000_000_000
+        win = windows[sym]
+        win.append((second, rec.size))
+        window_sum[sym] += rec.size
+        while win and win[0][0] <= second - 60:
+            window_sum[sym] -= win.popleft()[1]
+        if rec.size >= 100 and price >= 1.0 and ts < session.close_ns:
+            pct = (price / prev_close - 1.0) * 100.0
+            sign = 1 if pct > 0 else -1
+            level = 0.0
+            for lv in levels:
+                if abs(pct) >= lv:
+                    level = lv
+            if level and level > gap_fired.get((sym, sign), 0.0):
+                gap_fired[(sym, sign)] = level
+                alerts += 1
+            minute = (ts - session.premarket_open_ns) // 60_000_000_000
+            expected = avg_volume * curve[min(minute, len(curve) - 1)]
+            vol = window_sum[sym]
+            if (
+                vol >= 10_000
+                and vol >= 5.0 * expected
+                and ts - last_spike.get(sym, -(10**18)) >= 300 * 1_000_000_000
+            ):
+                last_spike[sym] = ts
+                alerts += 1
+    return count, alerts, time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--symbols", type=int, default=9000)
+    parser.add_argument("--records", type=int, default=10_000_000)
+    parser.add_argument("--day", default="2026-03-10")
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/tradeassist-bench"))
+    parser.add_argument("--double", action="store_true", help="also check RSS on a 2x file")
+    parser.add_argument("--skip-baseline", action="store_true")
+    args = parser.parse_args()
+    args.workdir.mkdir(parents=True, exist_ok=True)
+
+    raw = simulate(args.workdir, args.symbols, args.records, ".dbn", args.day)
+    zst = simulate(args.workdir, args.symbols, args.records, ".dbn.zst", args.day)
+    rows: list[tuple[str, float, int]] = []
+    results: dict[str, object] = {}
+    for label, path in (("replay .dbn", raw), ("replay .dbn.zst", zst)):
+        seconds, rss, summary = run_replay(path, args.workdir / "alerts.jsonl")
+        rows.append((label, args.records / seconds, rss))
+        print(f"{label}: {summary}", file=sys.stderr)
+    if args.double:
+        big = simulate(args.workdir, args.symbols, args.records * 2, ".dbn", args.day)
+        seconds, rss, _ = run_replay(big, args.workdir / "alerts2.jsonl")
+        rows.append(("replay .dbn (2x records)", args.records * 2 / seconds, rss))
+    if not args.skip_baseline:
+        count, alerts, seconds = plain_python_loop(raw)
+        rows.append(("plain Python loop over databento iterator", count / seconds, 0))
+        results["baseline_alerts"] = alerts
+
+    base = rows[-1][1] if not args.skip_baseline else None
+    print(f"\n{'path':44} {'M records/s':>12} {'x baseline':>11} {'peak RSS MB':>12}")
+    for label, rate, rss in rows:
+        ratio = f"{rate / base:10.1f}x" if base else "          -"
+        rss_text = f"{rss / 2**20:12.0f}" if rss else "           -"
+        print(f"{label:44} {rate / 1e6:12.2f} {ratio} {rss_text}")
+    print(json.dumps({"records": args.records, "symbols": args.symbols, **results}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,130 @@
+"""The ``tradeassist`` command line: each command is a thin call into the layers.
+
+Any ``TradeAssistError`` becomes one line on stderr and exit status 2; the
+settings are read once here and passed down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tradeassist.errors import InputError, TradeAssistError
+from tradeassist.settings import Settings, load_settings
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="tradeassist",
+    help="Real-time trading assistant for US stocks.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+def _settings() -> Settings:
+    return load_settings()
+
+
+def _migrate_if_enabled(settings: Settings) -> None:
+    if settings.auto_migrate:
+        from tradeassist.store.migrate import upgrade
+
+        asyncio.run(upgrade(settings.resolved_database_url))
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every migration to the configured database (idempotent)."""
+    from tradeassist.store.migrate import upgrade
+
+    settings = _settings()
+    asyncio.run(upgrade(settings.resolved_database_url))
+    typer.echo("database is at the latest migration")
+
+
+@app.command()
+def replay(
+    file: Annotated[Path, typer.Argument(help="A DBN file (.dbn or .dbn.zst), MBP-1 or trades.")],
+    reference: Annotated[
+        Path, typer.Option("--reference", help="CSV symbol,prev_close,avg_volume or ohlcv-1d DBN.")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Alerts as JSON lines, written atomically.")],
+    corporate_actions: Annotated[
+        Path | None,
+        typer.Option("--corporate-actions", help="CSV symbol,ex_date,split_ratio."),
+    ] = None,
+    store: Annotated[
+        bool, typer.Option("--store", help="Also store the alerts in the configured database.")
+    ] = False,
+    speed: Annotated[
+        float, typer.Option("--speed", help="0: as fast as possible; N: real time x N.")
+    ] = 0.0,
+) -> None:
+    """Run the screener over a DBN file as fast as possible and write its alerts."""
+    from tradeassist.screener.replay import replay_file
+
+    settings = _settings()
+    if speed < 0:
+        raise InputError("--speed must be 0 (as fast as possible) or positive")
+    if store:
+        _migrate_if_enabled(settings)
+    summary = replay_file(
+        file,
+        reference=reference,
+        out=out,
+        corporate_actions=corporate_actions,
+        settings=settings,
+        store=store,
+        speed=speed,
+        progress=sys.stderr.isatty(),
+    )
+    typer.echo(summary, err=True)
+
+
+@app.command()
+def simulate(
+    out: Annotated[Path, typer.Option("--out", help="The DBN file to write (.dbn or .dbn.zst).")],
+    symbols: Annotated[int, typer.Option("--symbols", help="How many symbols.")] = 500,
+    records: Annotated[int, typer.Option("--records", help="About how many records.")] = 1_000_000,
+    day: Annotated[str, typer.Option("--day", help="Trading day, YYYY-MM-DD.")] = "2026-03-10",
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 7,
+) -> None:
+    """Write a synthetic market day as a real DBN file, its reference CSV and ground truth."""
+    import datetime as dt
+
+    from tradeassist.feeds.simulator import SimulationSpec, simulate_day
+
+    try:
+        trading_day = dt.date.fromisoformat(day)
+    except ValueError:
+        raise InputError(f"--day must be a date as YYYY-MM-DD, not {day!r}") from None
+    result = simulate_day(
+        SimulationSpec(symbols=symbols, records=records, day=trading_day, seed=seed),
+        out=out,
+        progress=sys.stderr.isatty(),
+    )
+    typer.echo(
+        f"wrote {result.records:,} records for {result.symbols:,} symbols to {result.dbn_path}; "
+        f"reference {result.reference_path}; ground truth {result.truth_path}",
+        err=True,
+    )
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    try:
+        app()
+    except TradeAssistError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise SystemExit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        raise SystemExit(130) from None

@@ -1,0 +1,1 @@
+"""Pure value types shared by every layer; nothing here does I/O."""

@@ -1,0 +1,1 @@
+"""Market data in: DBN files, the simulator, Databento Live, reference data."""

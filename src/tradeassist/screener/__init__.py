@@ -1,0 +1,1 @@
+"""The screener: pure engine over columnar per-symbol state, and its detectors."""

@@ -1,0 +1,178 @@
+"""The one typed settings object, read once from the environment (and `.env`).
+
+Every variable has the flat name PRODUCT.md gives it, set as an alias; there
+are no nested delimiters. Secrets are ``SecretStr`` so they never reach a log
+line or an error message by accident.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from tradeassist.errors import ConfigError
+
+__all__ = ["Settings", "load_settings"]
+
+
+def _env(name: str) -> AliasChoices:
+    return AliasChoices(name, name.lower())
+
+
+class Settings(BaseSettings):
+    """Everything configurable, with the defaults of the embedded mode."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+        case_sensitive=False,
+    )
+
+    # --- services -------------------------------------------------------------
+    database_url: str | None = Field(
+        default=None,
+        validation_alias=_env("DATABASE_URL"),
+        description="SQLAlchemy or Supabase URL; unset: a SQLite file under the data dir.",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        validation_alias=_env("REDIS_URL"),
+        description="Redis for the alert stream; unset: in-process bus.",
+    )
+    temporal_address: str | None = Field(
+        default=None,
+        validation_alias=_env("TEMPORAL_ADDRESS"),
+        description="host:port of Temporal; unset: `run` starts the bundled dev server.",
+    )
+    temporal_namespace: str = Field(
+        default="default", validation_alias=_env("TRADEASSIST_TEMPORAL_NAMESPACE")
+    )
+    databento_api_key: SecretStr | None = Field(
+        default=None, validation_alias=_env("DATABENTO_API_KEY")
+    )
+    databento_dataset: str = Field(
+        default="EQUS.MINI", validation_alias=_env("TRADEASSIST_DATABENTO_DATASET")
+    )
+    databento_gateway: str | None = Field(
+        default=None, validation_alias=_env("TRADEASSIST_DATABENTO_GATEWAY")
+    )
+    databento_port: int | None = Field(
+        default=None, validation_alias=_env("TRADEASSIST_DATABENTO_PORT")
+    )
+    twilio_account_sid: str | None = Field(
+        default=None, validation_alias=_env("TWILIO_ACCOUNT_SID")
+    )
+    twilio_auth_token: SecretStr | None = Field(
+        default=None, validation_alias=_env("TWILIO_AUTH_TOKEN")
+    )
+    twilio_from_number: str | None = Field(
+        default=None, validation_alias=_env("TWILIO_FROM_NUMBER")
+    )
+    anthropic_api_key: SecretStr | None = Field(
+        default=None, validation_alias=_env("ANTHROPIC_API_KEY")
+    )
+    supabase_jwt_secret: SecretStr | None = Field(
+        default=None,
+        validation_alias=_env("SUPABASE_JWT_SECRET"),
+        description="HS256 secret for bearer JWTs; unset: generated and kept in the data dir.",
+    )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        validation_alias=_env("TRADEASSIST_PUBLIC_URL"),
+        description="The address Twilio and browsers reach the API at.",
+    )
+
+    # --- process ----------------------------------------------------------------
+    data_dir: Path = Field(default=Path("data"), validation_alias=_env("TRADEASSIST_DATA_DIR"))
+    host: str = Field(default="127.0.0.1", validation_alias=_env("TRADEASSIST_HOST"))
+    port: int = Field(default=8000, validation_alias=_env("TRADEASSIST_PORT"))
+    log_level: str = Field(default="INFO", validation_alias=_env("TRADEASSIST_LOG_LEVEL"))
+    auto_migrate: bool = Field(
+        default=True,
+        validation_alias=_env("TRADEASSIST_AUTO_MIGRATE"),
+        description="Bring the database to the latest migration when a command starts.",
+    )
+    public_alerts: bool = Field(
+        default=False,
+        validation_alias=_env("TRADEASSIST_PUBLIC_ALERTS"),
+        description="Let anyone read alerts without a token.",
+    )
+
+    # --- screener ---------------------------------------------------------------
+    min_price: float = Field(default=1.0, validation_alias=_env("TRADEASSIST_MIN_PRICE"))
+    min_day_volume: int = Field(
+        default=0,
+        validation_alias=_env("TRADEASSIST_MIN_DAY_VOLUME"),
+        description="Shares traded today before a symbol may alert; 0: off.",
+    )
+    max_spread_pct: float = Field(
+        default=0.0,
+        validation_alias=_env("TRADEASSIST_MAX_SPREAD_PCT"),
+        description="Widest spread, percent of mid, at which a symbol may alert; 0: off.",
+    )
+    cooldown_seconds: int = Field(
+        default=300, validation_alias=_env("TRADEASSIST_COOLDOWN_SECONDS")
+    )
+    gap_levels: Annotated[tuple[float, ...], NoDecode] = Field(
+        default=(3.0, 5.0, 10.0, 20.0),
+        validation_alias=_env("TRADEASSIST_GAP_LEVELS"),
+        description="Gap levels in percent of the previous close, comma-separated.",
+    )
+    volume_spike_multiple: float = Field(
+        default=5.0, validation_alias=_env("TRADEASSIST_VOLUME_SPIKE_MULTIPLE")
+    )
+    volume_spike_min_shares: int = Field(
+        default=10_000, validation_alias=_env("TRADEASSIST_VOLUME_SPIKE_MIN_SHARES")
+    )
+    volume_spike_window_seconds: int = Field(
+        default=60, validation_alias=_env("TRADEASSIST_VOLUME_SPIKE_WINDOW_SECONDS")
+    )
+    hod_delay_minutes: int = Field(
+        default=15, validation_alias=_env("TRADEASSIST_HOD_DELAY_MINUTES")
+    )
+    opening_range_minutes: int = Field(
+        default=5, validation_alias=_env("TRADEASSIST_OPENING_RANGE_MINUTES")
+    )
+    vwap_min_minutes: int = Field(default=10, validation_alias=_env("TRADEASSIST_VWAP_MIN_MINUTES"))
+    min_trade_size: int = Field(
+        default=100,
+        validation_alias=_env("TRADEASSIST_MIN_TRADE_SIZE"),
+        description="Trades smaller than this (odd lots) count for volume but never set a price.",
+    )
+
+    @field_validator("gap_levels", mode="before")
+    @classmethod
+    def _split_levels(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.split(",") if p.strip()]
+            return tuple(float(p) for p in parts)
+        return value
+
+    @field_validator("gap_levels")
+    @classmethod
+    def _check_levels(cls, value: tuple[float, ...]) -> tuple[float, ...]:
+        if not value or any(v <= 0 for v in value) or list(value) != sorted(value):
+            raise ValueError("gap levels must be positive and ascending")
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file in the data dir."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'tradeassist.db').as_posix()}"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings once; a malformed value is a one-line ``ConfigError``."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ())) or "settings"
+        raise ConfigError(f"invalid setting {where}: {first.get('msg', 'invalid value')}") from None
