@@ -1,0 +1,293 @@
+"""The database tables, as SQLAlchemy 2 declarative classes (one per table).
+
+Portable types only (:mod:`tradeassist.store.types`): timezone-aware
+timestamps, JSON that is JSONB on PostgreSQL, 64-bit ids that autoincrement
+on SQLite too. Constraint and index names come from one naming convention, so
+migrations can refer to them on both databases.
+
+Alert ids are a commit-ordered cursor (PRODUCT.md section 4: resuming and
+paginating must not skip an alert that commits late). A sequence alone does
+not give that: two transactions draw ids 7 and 8, 8 commits first, a reader
+resumes after 8 and never sees 7. So on PostgreSQL every alert insert first
+takes a transaction-level advisory lock (``pg_advisory_xact_lock`` on
+:data:`ALERT_INSERT_LOCK_KEY`, see :mod:`tradeassist.store.alerts`): the next
+inserter draws its ids only after the previous one committed or rolled back.
+SQLite serialises writers already, and ``AUTOINCREMENT`` never reuses an id.
+Keep alert-inserting transactions short: the lock is held until commit.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    func,
+    true,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from tradeassist.store.types import BigId, Json, UtcDateTime, utcnow
+
+__all__ = [
+    "ALERT_INSERT_LOCK_KEY",
+    "NAMING_CONVENTION",
+    "AlertRow",
+    "AlertSubscriptionRow",
+    "ApiKeyRow",
+    "AuditLogRow",
+    "BarRow",
+    "Base",
+    "SmsMessageRow",
+    "TradeRow",
+    "UserRow",
+    "WebhookDeliveryRow",
+]
+
+#: The advisory-lock key alert inserts serialise on (PostgreSQL).
+ALERT_INSERT_LOCK_KEY = 0x7472_6164_6561_6C01
+
+NAMING_CONVENTION: dict[str, str] = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+TRADE_STATUSES = ("pending_confirmation", "open", "closed", "cancelled", "expired")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def _created() -> Mapped[datetime]:
+    return mapped_column(UtcDateTime(), default=utcnow, server_default=func.now())
+
+
+def _user_fk(*, nullable: bool = False, ondelete: str = "CASCADE") -> Mapped[Any]:
+    return mapped_column(String(36), ForeignKey("users.id", ondelete=ondelete), nullable=nullable)
+
+
+class UserRow(Base):
+    """A person: ``id`` is the JWT ``sub`` (a UUID as text)."""
+
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint(_in("role", ("user", "admin")), name="role"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    email: Mapped[str | None] = mapped_column(String(320), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(32), unique=True)  # E.164
+    role: Mapped[str] = mapped_column(String(16), default="user", server_default="user")
+    timezone: Mapped[str] = mapped_column(
+        String(64), default="America/New_York", server_default="America/New_York"
+    )
+    phone_verified_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    sms_opt_in: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    sms_opted_out_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = _created()
+
+
+class AlertRow(Base):
+    """One screener alert (the seed's Alert Model); ``id`` is the commit-ordered cursor."""
+
+    __tablename__ = "screener_alerts"
+    __table_args__ = (
+        Index(None, "trigger_time"),
+        Index(None, "symbol", "trigger_time"),
+        Index(None, "alert_type", "trigger_time"),
+        Index(None, "trading_day"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    symbol: Mapped[str] = mapped_column(String(32))
+    alert_type: Mapped[str] = mapped_column(String(64))
+    trigger_price: Mapped[float] = mapped_column(Float)  # dollars
+    trigger_time: Mapped[datetime] = mapped_column(UtcDateTime())  # microseconds
+    trigger_time_ns: Mapped[int] = mapped_column(BigInteger)  # ns, exact
+    trading_day: Mapped[date] = mapped_column(Date)
+    level: Mapped[str] = mapped_column(String(32))
+    pct_move: Mapped[float | None] = mapped_column(Float)  # percent, from conditions
+    conditions: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    alert_metadata: Mapped[dict[str, Any]] = mapped_column("metadata", Json, default=dict)
+    created_at: Mapped[datetime] = _created()
+
+
+class TradeRow(Base):
+    """A paper trade followed by the lifecycle workflow; prices in dollars."""
+
+    __tablename__ = "trades"
+    __table_args__ = (
+        CheckConstraint(_in("side", ("long", "short")), name="side"),
+        CheckConstraint(_in("status", TRADE_STATUSES), name="status"),
+        Index(None, "user_id", "status"),
+        Index(None, "user_id", "created_at"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = _user_fk()
+    symbol: Mapped[str] = mapped_column(String(32))
+    side: Mapped[str] = mapped_column(String(8))
+    quantity: Mapped[float] = mapped_column(Float)  # shares
+    entry_price: Mapped[float | None] = mapped_column(Float)
+    exit_price: Mapped[float | None] = mapped_column(Float)
+    entry_time: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    exit_time: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    stop_loss: Mapped[float | None] = mapped_column(Float)
+    take_profit: Mapped[float | None] = mapped_column(Float)
+    trailing_stop_pct: Mapped[float | None] = mapped_column(Float)  # percent
+    status: Mapped[str] = mapped_column(
+        String(24), default="pending_confirmation", server_default="pending_confirmation"
+    )
+    workflow_id: Mapped[str | None] = mapped_column(String(200), unique=True)
+    alert_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("screener_alerts.id", ondelete="SET NULL")
+    )
+    pnl: Mapped[float | None] = mapped_column(Float)  # dollars
+    bars_data: Mapped[Any | None] = mapped_column(Json)
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = mapped_column(
+        UtcDateTime(), default=utcnow, onupdate=utcnow, server_default=func.now()
+    )
+
+
+class SmsMessageRow(Base):
+    """Every SMS in and out (Twilio); ``cost`` in dollars."""
+
+    __tablename__ = "sms_messages"
+    __table_args__ = (
+        CheckConstraint(_in("direction", ("in", "out")), name="direction"),
+        Index(None, "user_id", "created_at"),
+        Index(None, "created_at"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    user_id: Mapped[str | None] = _user_fk(nullable=True, ondelete="SET NULL")
+    direction: Mapped[str] = mapped_column(String(3))
+    from_number: Mapped[str] = mapped_column(String(32))
+    to_number: Mapped[str] = mapped_column(String(32))
+    body: Mapped[str] = mapped_column(Text)
+    twilio_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(24), default="queued", server_default="queued")
+    error_code: Mapped[str | None] = mapped_column(String(16))
+    cost: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = mapped_column(
+        UtcDateTime(), default=utcnow, onupdate=utcnow, server_default=func.now()
+    )
+
+
+class BarRow(Base):
+    """One completed one-minute bar; ``bar`` holds o, h, l, c, v, trades, vwap."""
+
+    __tablename__ = "market_data_cache"
+
+    symbol: Mapped[str] = mapped_column(String(32), primary_key=True)
+    start: Mapped[datetime] = mapped_column(UtcDateTime(), primary_key=True)  # the minute
+    bar: Mapped[dict[str, Any]] = mapped_column(Json)
+
+
+class AlertSubscriptionRow(Base):
+    """Which alerts a user wants, through which channels; quiet hours as ``HH:MM``."""
+
+    __tablename__ = "alert_subscriptions"
+    __table_args__ = (Index(None, "user_id"), {"sqlite_autoincrement": True})
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = _user_fk()
+    name: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    alert_types: Mapped[list[str] | None] = mapped_column(Json)  # None: every type
+    symbols: Mapped[list[str] | None] = mapped_column(Json)  # None: every symbol
+    min_price: Mapped[float | None] = mapped_column(Float)
+    max_price: Mapped[float | None] = mapped_column(Float)
+    min_pct_move: Mapped[float | None] = mapped_column(Float)  # percent, absolute
+    quiet_start: Mapped[str | None] = mapped_column(String(5))
+    quiet_end: Mapped[str | None] = mapped_column(String(5))
+    channels: Mapped[list[str]] = mapped_column(Json, default=list)
+    webhook_url: Mapped[str | None] = mapped_column(String(2048))
+    # Kept in clear: the HMAC signature of each delivery needs the secret itself.
+    webhook_secret: Mapped[str | None] = mapped_column(String(200))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    created_at: Mapped[datetime] = _created()
+
+
+class ApiKeyRow(Base):
+    """An API key for scripts; only its hash is stored, ``prefix`` identifies it to people."""
+
+    __tablename__ = "api_keys"
+    __table_args__ = (Index(None, "user_id"), {"sqlite_autoincrement": True})
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = _user_fk()
+    name: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    key_hash: Mapped[str] = mapped_column(String(128), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = _created()
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class WebhookDeliveryRow(Base):
+    """One alert sent (or being sent) to one subscription's webhook."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        UniqueConstraint("subscription_id", "alert_id"),
+        Index(None, "user_id", "created_at"),
+        Index(None, "status"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    # The subscription's owner, copied so row-level security needs no join.
+    user_id: Mapped[str] = _user_fk()
+    subscription_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("alert_subscriptions.id", ondelete="CASCADE")
+    )
+    alert_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("screener_alerts.id", ondelete="CASCADE")
+    )
+    status: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = _created()
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class AuditLogRow(Base):
+    """Every action on trades and settings, by whom (``None``: the system)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index(None, "user_id", "created_at"),
+        Index(None, "created_at"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    user_id: Mapped[str | None] = _user_fk(nullable=True, ondelete="SET NULL")
+    action: Mapped[str] = mapped_column(String(64))
+    details: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    created_at: Mapped[datetime] = _created()
