@@ -1,0 +1,1 @@
+"""Built-in detectors, one per file, registered as ``tradeassist.detectors`` entry points."""

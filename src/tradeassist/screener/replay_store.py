@@ -1,0 +1,74 @@
+"""Storing a replay's alerts and bars through the store layer, in batches.
+
+The replay loop is synchronous and CPU-bound; one event loop (an
+``asyncio.Runner``) is kept for the whole run and each batch is written in a
+transaction of its own. ``insert_alerts`` is idempotent, so a replay run twice
+stores every alert once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from types import TracebackType
+
+from tradeassist.domain.alerts import Alert
+from tradeassist.domain.bars import Bar
+
+__all__ = ["ReplayStore"]
+
+ALERT_BATCH = 2_000
+BAR_BATCH = 20_000
+
+
+class ReplayStore:
+    """Buffers alerts and bars and writes them to ``url`` when a batch fills."""
+
+    def __init__(self, url: str) -> None:
+        from tradeassist.store.database import create_engine, session_factory
+
+        self._url = url
+        self._runner = asyncio.Runner()
+        self._engine = create_engine(url)
+        self._sessions = session_factory(self._engine)
+        self._alerts: list[Alert] = []
+        self._bars: list[Bar] = []
+        self.stored = 0  # alerts new to the database
+
+    def add(self, alerts: Sequence[Alert], bars: Sequence[Bar]) -> None:
+        self._alerts += alerts
+        self._bars += bars
+        if len(self._alerts) >= ALERT_BATCH or len(self._bars) >= BAR_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._alerts or self._bars:
+            alerts, bars = self._alerts, self._bars
+            self._alerts, self._bars = [], []
+            self.stored += self._runner.run(self._write(alerts, bars))
+
+    async def _write(self, alerts: Sequence[Alert], bars: Sequence[Bar]) -> int:
+        from tradeassist.store.alerts import insert_alerts
+        from tradeassist.store.bars import upsert_bars
+        from tradeassist.store.database import storage_errors
+
+        async with storage_errors(self._url, "store alerts"), self._sessions() as session:
+            new = await insert_alerts(session, alerts=alerts) if alerts else 0
+            if bars:
+                await upsert_bars(session, bars=bars)
+            await session.commit()
+        return new
+
+    def close(self) -> None:
+        try:
+            self._runner.run(self._engine.dispose())
+        finally:
+            self._runner.close()
+
+    def __enter__(self) -> ReplayStore:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
