@@ -118,6 +118,147 @@ def simulate(
     )
 
 
+@app.command()
+def api(
+    host: Annotated[str | None, typer.Option("--host", help="Interface to listen on.")] = None,
+    port: Annotated[int | None, typer.Option("--port", help="Port to listen on.")] = None,
+) -> None:
+    """Serve the API (REST, WebSocket, SSE, SMS webhooks) and the dashboard."""
+    from tradeassist.api.server import serve
+
+    settings = _settings()
+    _migrate_if_enabled(settings)
+    serve(settings=settings, host=host or settings.host, port=port or settings.port)
+
+
+@app.command()
+def screener(
+    reference: Annotated[
+        Path, typer.Option("--reference", help="CSV symbol,prev_close,avg_volume or ohlcv-1d DBN.")
+    ],
+    corporate_actions: Annotated[
+        Path | None,
+        typer.Option("--corporate-actions", help="CSV symbol,ex_date,split_ratio."),
+    ] = None,
+    shard: Annotated[
+        str | None, typer.Option("--shard", help="i/N: screen the i-th of N symbol shards.")
+    ] = None,
+    start: Annotated[
+        str | None,
+        typer.Option("--start", help="Replay the live feed from this ISO time (default: today)."),
+    ] = None,
+) -> None:
+    """Screen the Databento Live feed until SIGINT or SIGTERM, storing every alert."""
+    from tradeassist.live.service import serve_screener
+
+    settings = _settings()
+    _migrate_if_enabled(settings)
+    summary = serve_screener(
+        settings,
+        reference=reference,
+        corporate_actions=corporate_actions,
+        shard=shard,
+        start=start,
+    )
+    typer.echo(
+        f"screener stopped: {summary.records:,} records, {summary.alerts_raised:,} alerts raised, "
+        f"{summary.alerts_stored:,} newly stored, {summary.alerts_spooled:,} spooled",
+        err=True,
+    )
+
+
+@app.command()
+def worker() -> None:
+    """Run the Temporal worker of the trade lifecycle (needs TEMPORAL_ADDRESS or 127.0.0.1:7233)."""
+    from tradeassist.workflows.worker import run_worker
+
+    settings = _settings()
+    _migrate_if_enabled(settings)
+    asyncio.run(run_worker(settings))
+
+
+@app.command()
+def backtest(
+    files: Annotated[list[Path], typer.Argument(help="DBN files (one per day) or daily CSVs.")],
+    out: Annotated[Path, typer.Option("--out", help="The scorecard as JSON.")],
+    reference: Annotated[
+        Path | None,
+        typer.Option("--reference", help="CSV or ohlcv-1d DBN covering the sessions before."),
+    ] = None,
+    corporate_actions: Annotated[
+        Path | None,
+        typer.Option("--corporate-actions", help="CSV symbol,ex_date,split_ratio."),
+    ] = None,
+    daily: Annotated[
+        bool, typer.Option("--daily", help="Grade gaps from daily bars (close, 1d, 5d).")
+    ] = False,
+    sweep: Annotated[
+        list[str] | None,
+        typer.Option("--sweep", help="A parameter grid, e.g. gap_levels=3,5 (repeatable)."),
+    ] = None,
+    csv: Annotated[Path | None, typer.Option("--csv", help="Also write the table as CSV.")] = None,
+    store: Annotated[
+        bool, typer.Option("--store", help="Store the graded outcomes in the database.")
+    ] = False,
+) -> None:
+    """Replay history through the screener, grade every alert and print the scorecard."""
+    from tradeassist.backtest.run import run_backtest
+
+    settings = _settings()
+    if store:
+        _migrate_if_enabled(settings)
+    run_backtest(
+        files,
+        reference=reference,
+        out=out,
+        corporate_actions=corporate_actions,
+        settings=settings,
+        daily=daily,
+        sweep=sweep or (),
+        csv=csv,
+        progress=sys.stderr.isatty(),
+        store=store,
+    )
+
+
+@app.command()
+def run(
+    host: Annotated[str | None, typer.Option("--host", help="Interface to listen on.")] = None,
+    port: Annotated[int | None, typer.Option("--port", help="Port to listen on.")] = None,
+    reference: Annotated[
+        Path | None,
+        typer.Option("--reference", help="Reference data for a real Databento feed."),
+    ] = None,
+) -> None:
+    """Everything in one process: screener on a simulated market, API and dashboard."""
+    from tradeassist.api.embedded import ensure_admin_token
+    from tradeassist.runner import dashboard_dir, prepare_demo, run_everything
+
+    settings = _settings()
+    _migrate_if_enabled(settings)
+    host = host or settings.host
+    port = port or settings.port
+    typer.echo("preparing the simulated market (first run only) ...", err=True)
+    market = prepare_demo(settings)
+    token = ensure_admin_token(settings)
+    static_dir = dashboard_dir()
+    typer.echo(f"tradeassist on http://{host}:{port}/ (API docs at /docs)", err=True)
+    if static_dir is None:
+        typer.echo("the dashboard is not built: `make run` builds it", err=True)
+    if token:
+        typer.echo(f"admin token (shown once; sign in with it): {token}", err=True)
+    asyncio.run(
+        run_everything(
+            settings,
+            host=host,
+            port=port,
+            market=market,
+            reference=reference,
+            static_dir=static_dir,
+        )
+    )
+
+
 def main() -> None:
     """Entry point of the console script."""
     try:

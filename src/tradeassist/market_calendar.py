@@ -9,6 +9,7 @@ nanoseconds; US/Eastern is used only to find a trading day and its sessions.
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -49,7 +50,11 @@ class TradingCalendar:
 
     def __init__(self, start: dt.date = dt.date(2000, 1, 1), end: dt.date | None = None) -> None:
         last = end or (dt.date.today() + dt.timedelta(days=400))
-        self._cal = xcals.get_calendar("XNYS", start=start.isoformat(), end=last.isoformat())
+        with warnings.catch_warnings():
+            # exchange_calendars uses a pandas API that pandas 3 deprecates; not ours to fix,
+            # and a warning line must not reach a user's terminal.
+            warnings.simplefilter("ignore")
+            self._cal = xcals.get_calendar("XNYS", start=start.isoformat(), end=last.isoformat())
         self._cache: dict[dt.date, Session | None] = {}
 
     def is_session(self, day: dt.date) -> bool:
@@ -61,11 +66,14 @@ class TradingCalendar:
             return self._cache[day]
         label = pd.Timestamp(day)
         result: Session | None = None
-        if self._cal.first_session <= label <= self._cal.last_session and self._cal.is_session(
-            label
-        ):
-            open_ts = self._cal.session_open(label).to_pydatetime()
-            close_ts = self._cal.session_close(label).to_pydatetime()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            known = self._cal.first_session <= label <= self._cal.last_session
+            is_session = known and bool(self._cal.is_session(label))
+            if is_session:
+                open_ts = self._cal.session_open(label).to_pydatetime()
+                close_ts = self._cal.session_close(label).to_pydatetime()
+        if is_session:
             pre = dt.datetime.combine(day, _PREMARKET_OPEN, tzinfo=EASTERN)
             post = dt.datetime.combine(day, _AFTER_HOURS_CLOSE, tzinfo=EASTERN)
             regular_close = dt.datetime.combine(day, dt.time(16, 0), tzinfo=EASTERN)

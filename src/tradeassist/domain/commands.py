@@ -84,17 +84,21 @@ class WatchCommand(_Command):
 
 
 class AlertsFilterCommand(_Command):
-    """Restrict which alert types are sent: "alerts gap_up only"."""
+    """Restrict which alert types are texted: "alerts gap_up only"; empty: every type again."""
 
     kind: Literal["alerts_filter"] = "alerts_filter"
     alert_types: tuple[str, ...]
 
 
 class MuteCommand(_Command):
-    """Send nothing until a time: "mute until 2pm"; ``until`` None mutes for the day."""
+    """Send nothing until a time: "mute until 2pm", or for ``for_minutes`` ("mute for 30 min").
+
+    With neither ``until`` nor ``for_minutes``, mutes for the rest of the day.
+    """
 
     kind: Literal["mute"] = "mute"
     until: dt.time | None = None
+    for_minutes: Annotated[int, Field(gt=0, le=10_080)] | None = None
 
 
 class UnmuteCommand(_Command):

@@ -291,3 +291,99 @@ class AuditLogRow(Base):
     action: Mapped[str] = mapped_column(String(64))
     details: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
     created_at: Mapped[datetime] = _created()
+
+
+# --- SMS notifications (added with the notifier; see tradeassist.notify) ----------------
+
+
+class SmsOutboxRow(Base):
+    """One outbound SMS in the durable send queue; its text and status live in ``sms_messages``.
+
+    ``state``: ``pending`` (due at ``next_attempt_at``), ``done`` (handed to the
+    provider) or ``dead`` (given up). ``segments`` is what the message is billed as.
+    """
+
+    __tablename__ = "sms_outbox"
+    __table_args__ = (
+        CheckConstraint(_in("state", ("pending", "done", "dead")), name="state"),
+        Index(None, "state", "next_attempt_at"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    message_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("sms_messages.id", ondelete="CASCADE"), unique=True
+    )
+    user_id: Mapped[str | None] = _user_fk(nullable=True, ondelete="SET NULL")
+    kind: Mapped[str] = mapped_column(String(16))
+    segments: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(8), default="pending", server_default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = _created()
+
+
+class SmsUserStateRow(Base):
+    """A user's SMS conversation state: mute, texted alert types, notices, pending actions."""
+
+    __tablename__ = "sms_user_state"
+
+    user_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    muted_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    alert_types: Mapped[list[str] | None] = mapped_column(Json)  # None: every type
+    opted_in_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    paper_notice_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    pending_actions: Mapped[list[dict[str, Any]]] = mapped_column(Json, default=list)
+    updated_at: Mapped[datetime] = mapped_column(
+        UtcDateTime(), default=utcnow, onupdate=utcnow, server_default=func.now()
+    )
+
+
+class PhoneVerificationRow(Base):
+    """A one-time code sent to a phone a user claims; only a salted hash of the code is kept."""
+
+    __tablename__ = "phone_verifications"
+
+    user_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    phone: Mapped[str] = mapped_column(String(32))  # E.164
+    code_hash: Mapped[str] = mapped_column(String(128))
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    sent_at: Mapped[datetime] = _created()
+
+
+# --- Alert outcomes (added with the backtest; see tradeassist.backtest.grading) ---------
+
+
+class AlertOutcomeRow(Base):
+    """How one stored alert played out: forward returns and excursions.
+
+    Returns are fractions signed in the alert's direction, ``None`` where not
+    (yet) known; ``mfe``/``mae`` over the 30-minute horizon; the simulated
+    trade's P&L in dollars. ``complete`` once every horizon has passed.
+    """
+
+    __tablename__ = "alert_outcomes"
+    __table_args__ = (Index(None, "complete", "graded_at"),)
+
+    alert_id: Mapped[int] = mapped_column(
+        BigId,
+        ForeignKey("screener_alerts.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    )
+    ret_1m: Mapped[float | None] = mapped_column(Float)
+    ret_5m: Mapped[float | None] = mapped_column(Float)
+    ret_30m: Mapped[float | None] = mapped_column(Float)
+    ret_close: Mapped[float | None] = mapped_column(Float)
+    mfe: Mapped[float | None] = mapped_column(Float)
+    mae: Mapped[float | None] = mapped_column(Float)
+    trade_pnl: Mapped[float | None] = mapped_column(Float)  # dollars
+    trade_return: Mapped[float | None] = mapped_column(Float)  # fraction of the entry value
+    complete: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    graded_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

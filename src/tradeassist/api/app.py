@@ -1,0 +1,210 @@
+"""The app factory: ``create_app(settings, ...)`` builds one FastAPI app.
+
+Dependencies (engine, bus, token verifier, rate limiter) are built in the
+app's lifespan, or injected by the caller (``tradeassist run`` passes the
+in-process bus its screener publishes on), and reach the routes through
+``Depends`` (see :mod:`tradeassist.api.deps`). Nothing lives at module level.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+import tradeassist
+from tradeassist.api.auth import Authenticator
+from tradeassist.api.embedded import jwt_secret
+from tradeassist.api.errors import install_error_handlers
+from tradeassist.api.jwks import JwksSource
+from tradeassist.api.live import AlertJson
+from tradeassist.api.metrics import ApiMetrics, ScreenerProbe
+from tradeassist.api.middleware import BodySizeLimit, RequestMetrics
+from tradeassist.api.page_cache import PageCache
+from tradeassist.api.ratelimit import RateLimit, RateLimiter
+from tradeassist.api.routes import (
+    admin,
+    alerts,
+    health,
+    metrics,
+    stream,
+    subscriptions,
+    symbols,
+    trades,
+    users,
+)
+from tradeassist.api.state import ApiState, StreamOptions
+from tradeassist.api.tokens import TokenVerifier
+from tradeassist.bus.base import AlertBus
+from tradeassist.bus.follower import DatabaseFollowerBus
+from tradeassist.errors import ConfigError, StorageError
+from tradeassist.settings import Settings
+from tradeassist.store.alert_queries import StoreAlertSource
+from tradeassist.store.database import create_engine, is_postgres, session_factory
+
+__all__ = ["create_app", "tcp_check"]
+
+DEFAULT_MAX_BODY_BYTES = 1_048_576
+API_DESCRIPTION = """
+**Auth**: `Authorization: Bearer <JWT>` (Supabase-style: `aud` = `authenticated`,
+`sub`, `exp`) or `X-API-Key: <key>`. Live streams also take `?token=`.
+
+**Live alerts over WebSocket** (not listed below, as OpenAPI has no WebSockets):
+`GET /ws/alerts?symbol=&alert_type=&after_id=&token=`. Messages are JSON:
+`{"type": "alert", "data": AlertPublic}`, `{"type": "heartbeat"}`, and
+`{"type": "error", "detail": ...}` before the server closes. With `after_id`, stored
+alerts after it are replayed first, then live ones: no gap, no duplicate. Refused
+handshakes answer 401 or 429 with the usual JSON error.
+
+**Paging**: alert ids are ordered by commit; pass `next_cursor` back as `cursor`.
+"""
+
+
+def tcp_check(address: str, timeout: float = 2.0) -> Callable[[], Awaitable[None]]:
+    """A readiness probe that opens (and closes) a TCP connection to ``host:port``."""
+    host, _, port_text = address.rpartition(":")
+    if not host or not port_text.isdigit():
+        raise ConfigError(f"TEMPORAL_ADDRESS must be host:port, not {address!r}")
+    port = int(port_text)
+
+    async def probe() -> None:
+        try:
+            _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+        except (OSError, TimeoutError):
+            raise StorageError(f"nothing answers at {address}") from None
+        writer.close()
+
+    return probe
+
+
+def _setting(settings: Settings, name: str, default: Any) -> Any:
+    # Settings this module reads before they exist in Settings fall back to a default.
+    value = getattr(settings, name, None)
+    return default if value is None else value
+
+
+def _engine_options(url: str) -> dict[str, Any]:
+    if not is_postgres(url):
+        return {"pool_pre_ping": False}
+    return {"pool_pre_ping": False, "pool_size": 20, "max_overflow": 20, "pool_timeout": 10}
+
+
+def create_app(
+    settings: Settings,
+    *,
+    engine: AsyncEngine | None = None,
+    bus: AlertBus | None = None,
+    screener: ScreenerProbe | None = None,
+    rate_limit: RateLimit | None = None,
+    max_body_bytes: int | None = None,
+    jwks: str | None = None,
+    static_dir: Path | None = None,
+    clock_ns: Callable[[], int] = time.time_ns,
+    temporal_check: Callable[[], Awaitable[None]] | None = None,
+    bus_poll_seconds: float | None = None,
+    stream_options: StreamOptions | None = None,
+    page_cache_seconds: float = 1.0,
+) -> FastAPI:
+    """The API app.
+
+    ``engine`` and ``bus`` are used as given (and not closed) when passed;
+    otherwise the app opens ``settings``' database and follows new alert rows
+    in it (``bus_poll_seconds`` apart). ``jwks`` is a JWKS URL or file for
+    asymmetric tokens; ``static_dir`` (the dashboard's export) is served at
+    ``/`` behind every API route. ``clock_ns`` is the wall clock (UTC ns).
+    Alert pages are cached until the bus delivers a newer alert, at most
+    ``page_cache_seconds`` (0: no cache).
+    """
+    limit = rate_limit or RateLimit(
+        per_minute=float(_setting(settings, "rate_limit_per_minute", 600.0)),
+        burst=int(_setting(settings, "rate_limit_burst", 100)),
+    )
+    body_limit = max_body_bytes or int(_setting(settings, "max_body_bytes", DEFAULT_MAX_BODY_BYTES))
+    jwks_location = jwks or _setting(settings, "jwks_url", None)
+    poll = bus_poll_seconds or float(_setting(settings, "bus_poll_seconds", 0.05))
+    probe_temporal = temporal_check or (
+        tcp_check(settings.temporal_address) if settings.temporal_address else None
+    )
+    api_metrics = ApiMetrics(screener)
+    database_url = settings.resolved_database_url
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own_engine = engine is None
+        # No pre-ping: it costs a round trip per request (~0.7 ms, more than the query).
+        # After a database restart the first request fails (503) and the pool is
+        # invalidated at once, so the next ones reconnect.
+        # A pool as large as the work in flight: an overflow connection is opened and
+        # closed per request, and a new PostgreSQL backend costs milliseconds.
+        db = (
+            engine
+            if engine is not None
+            else create_engine(database_url, **_engine_options(database_url))
+        )
+        sessions = session_factory(db)
+        # The same pool in autocommit: single-statement reads skip BEGIN and ROLLBACK.
+        reads = db.execution_options(isolation_level="AUTOCOMMIT")
+        own_bus = bus is None
+        alert_bus: AlertBus = (
+            bus
+            if bus is not None
+            else DatabaseFollowerBus(StoreAlertSource(reads, database_url), poll_seconds=poll)
+        )
+        verifier = TokenVerifier(
+            secret=jwt_secret(settings),
+            jwks=JwksSource(str(jwks_location)) if jwks_location else None,
+        )
+        try:
+            if own_bus:
+                await alert_bus.start()
+            app.state.api = ApiState(
+                settings=settings,
+                database_url=database_url,
+                engine=db,
+                read_engine=reads,
+                sessions=sessions,
+                bus=alert_bus,
+                auth=Authenticator(verifier, sessions, database_url=database_url),
+                limiter=RateLimiter(limit),
+                metrics=api_metrics,
+                clock_ns=clock_ns,
+                stream=stream_options or StreamOptions(),
+                alert_json=AlertJson(),
+                page_cache=PageCache(ttl_seconds=page_cache_seconds),
+                screener=screener,
+                temporal_check=probe_temporal,
+            )
+            yield
+        finally:
+            app.state.api = None
+            if own_bus:
+                await alert_bus.close()
+            if own_engine:
+                await db.dispose()
+
+    app = FastAPI(
+        title="tradeassist",
+        version=tradeassist.__version__,
+        summary="Real-time alerts for US stocks: REST, WebSocket and Server-Sent Events.",
+        description=API_DESCRIPTION,
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=body_limit)
+    app.add_middleware(RequestMetrics, metrics=api_metrics)
+    for module in (health, metrics, alerts, stream, symbols, users, subscriptions, trades, admin):
+        app.include_router(module.router)
+    if static_dir is not None:
+        # Last, so every API route wins over a file of the same name.
+        app.mount("/", StaticFiles(directory=static_dir, html=True), name="dashboard")
+    return app

@@ -1,0 +1,231 @@
+"""Live alerts: ``WS /ws/alerts`` and ``GET /sse/alerts`` (Server-Sent Events).
+
+Both filter by symbol and type, resume after a last-seen id (``?after_id=``,
+or SSE's ``Last-Event-ID`` header) with no gap and no duplicate, and take the
+token as ``?token=`` or in the ``Authorization`` header. WebSocket messages
+are JSON: ``{"type": "alert", "data": AlertPublic}``, ``{"type": "heartbeat"}``
+and, before a server-side close, ``{"type": "error", "detail": ...}``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, WebSocket
+from fastapi.responses import StreamingResponse
+from pydantic import ValidationError
+from starlette.requests import HTTPConnection, Request
+from starlette.websockets import WebSocketDisconnect, WebSocketState
+
+from tradeassist.api.deps import StateDep, identify
+from tradeassist.api.errors import error_response, status_for
+from tradeassist.api.live import follow_alerts, with_heartbeats
+from tradeassist.api.schemas.alerts import StreamParams
+from tradeassist.api.schemas.common import ERROR_RESPONSES
+from tradeassist.api.state import ApiState
+from tradeassist.api.tokens import Identity
+from tradeassist.bus.base import BusClosed
+from tradeassist.errors import AuthError, InputError, TradeAssistError
+from tradeassist.store.alert_queries import AlertFilter, alerts_after, last_alert_id
+from tradeassist.store.alerts import StoredAlert
+from tradeassist.store.database import storage_errors
+
+__all__ = ["router"]
+
+log = logging.getLogger(__name__)
+router = APIRouter(tags=["stream"])
+
+
+def _params(query: Mapping[str, str], last_event_id: str | None = None) -> StreamParams:
+    known = {k: v for k, v in query.items() if k in StreamParams.model_fields}
+    try:
+        params = StreamParams.model_validate(known)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        raise InputError(f"{where}: {first.get('msg', 'invalid')}") from None
+    if last_event_id:
+        # EventSource sends the last id it saw when it reconnects: that is the resume point.
+        if not last_event_id.isdigit() or len(last_event_id) > 19:
+            raise InputError("Last-Event-ID must be an alert id")
+        params = params.model_copy(update={"after_id": int(last_event_id)})
+    return params
+
+
+async def _admit(conn: HTTPConnection, state: ApiState) -> Identity | None:
+    caller = await identify(conn, state, allow_query_token=True)
+    if caller is None and not state.settings.public_alerts:
+        raise AuthError("credentials required to read alerts")
+    return caller
+
+
+def _feed(state: ApiState, params: StreamParams) -> AsyncGenerator[StoredAlert, None]:
+    async def replay(after_id: int, limit: int, filt: AlertFilter) -> list[StoredAlert]:
+        async with (
+            storage_errors(state.database_url, "read alerts"),
+            state.read_engine.connect() as conn,
+        ):
+            return await alerts_after(conn, after_id, limit, filt)
+
+    async def last_id() -> int:
+        async with (
+            storage_errors(state.database_url, "read alerts"),
+            state.read_engine.connect() as conn,
+        ):
+            return await last_alert_id(conn)
+
+    return follow_alerts(
+        state.bus,
+        replay,
+        last_id,
+        params.to_filter(),
+        after_id=params.after_id,
+        page_size=state.stream.page_size,
+    )
+
+
+@router.websocket("/ws/alerts")
+async def alerts_websocket(websocket: WebSocket, state: StateDep) -> None:
+    """Each new alert as it is stored; ``?symbol=&alert_type=&after_id=&token=``."""
+    try:
+        params = _params(websocket.query_params)
+        await _admit(websocket, state)
+    except TradeAssistError as exc:
+        await _deny(websocket, exc)
+        return
+    await websocket.accept()
+    gauge = state.metrics.stream_clients.labels("websocket")
+    gauge.inc()
+    reader = asyncio.create_task(_until_disconnect(websocket))
+    writer = asyncio.create_task(_send_alerts(websocket, state, params))
+    try:
+        # Whichever ends first (the client left, or the feed ended) ends the other.
+        await asyncio.wait((reader, writer), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (reader, writer):
+            task.cancel()
+        results = await asyncio.gather(reader, writer, return_exceptions=True)
+        gauge.dec()
+    for result in results:
+        if isinstance(result, Exception) and not isinstance(result, WebSocketDisconnect):
+            log.debug("websocket stream ended: %r", result)
+
+
+async def _until_disconnect(websocket: WebSocket) -> None:
+    # Clients have nothing to say; reading is how a close from their side is noticed.
+    while True:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+
+
+async def _heartbeats(
+    websocket: WebSocket, lock: asyncio.Lock, every: float, last: list[float]
+) -> None:
+    # A task of its own, so the alert loop never waits on a timer (fan-out to
+    # thousands of clients is a few microseconds each that way).
+    loop = asyncio.get_running_loop()
+    while True:
+        await asyncio.sleep(max(0.0, last[0] + every - loop.time()))
+        if loop.time() - last[0] >= every:
+            async with lock:
+                await websocket.send_text('{"type":"heartbeat"}')
+            last[0] = loop.time()
+
+
+async def _send_alerts(websocket: WebSocket, state: ApiState, params: StreamParams) -> None:
+    sent = state.metrics.alerts_streamed.labels("websocket")
+    loop = asyncio.get_running_loop()
+    lock = asyncio.Lock()
+    last = [loop.time()]
+    beats = asyncio.create_task(_heartbeats(websocket, lock, state.stream.heartbeat_seconds, last))
+    try:
+        async with contextlib.aclosing(_feed(state, params)) as feed:
+            async for stored in feed:
+                async with lock:
+                    await websocket.send_text(
+                        f'{{"type":"alert","data":{state.alert_json(stored)}}}'
+                    )
+                last[0] = loop.time()
+                sent.inc()
+    except (TradeAssistError, BusClosed) as exc:
+        detail = exc.message if isinstance(exc, TradeAssistError) else "server shutting down"
+        if websocket.application_state == WebSocketState.CONNECTED:
+            with contextlib.suppress(Exception):
+                await websocket.send_json({"type": "error", "detail": detail})
+                # 1011: internal error (store down); 1012: service restart.
+                await websocket.close(code=1012 if isinstance(exc, BusClosed) else 1011)
+    finally:
+        beats.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await beats
+
+
+async def _deny(websocket: WebSocket, exc: TradeAssistError) -> None:
+    status, code = status_for(exc)
+    if "websocket.http.response" in websocket.scope.get("extensions", {}):
+        headers = {"Retry-After": getattr(exc, "retry_after", "1")} if status == 429 else None
+        await websocket.send_denial_response(error_response(status, exc.message, code, headers))
+        return
+    # Without the denial extension the status travels as a 4xxx close code.
+    await websocket.close(code=4000 + status, reason=exc.message[:120])
+
+
+async def _admit_sse(
+    request: Request,
+    state: StateDep,
+    _params_doc: Annotated[StreamParams, Query()],
+) -> None:
+    await _admit(request, state)
+
+
+@router.get(
+    "/sse/alerts",
+    response_class=StreamingResponse,
+    responses={
+        **ERROR_RESPONSES,
+        200: {
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            "description": "Events `alert` (data: AlertPublic JSON, id: alert id); comments as "
+            "keep-alives.",
+        },
+    },
+    dependencies=[Depends(_admit_sse)],
+)
+async def alerts_sse(
+    request: Request,
+    state: StateDep,
+    last_event_id: Annotated[str | None, Header(max_length=32)] = None,
+) -> StreamingResponse:
+    """The live alert feed as Server-Sent Events (``Last-Event-ID`` resumes)."""
+    params = _params(request.query_params, last_event_id)
+    sent = state.metrics.alerts_streamed.labels("sse")
+    gauge = state.metrics.stream_clients.labels("sse")
+
+    async def events() -> AsyncIterator[str]:
+        gauge.inc()
+        try:
+            yield "retry: 2000\n: connected\n\n"
+            feed = with_heartbeats(_feed(state, params), state.stream.heartbeat_seconds)
+            async with contextlib.aclosing(feed):
+                async for stored in feed:
+                    if stored is None:
+                        yield ": keep-alive\n\n"
+                        continue
+                    sent.inc()
+                    yield f"id: {stored.id}\nevent: alert\ndata: {state.alert_json(stored)}\n\n"
+        except (TradeAssistError, BusClosed) as exc:
+            detail = exc.message if isinstance(exc, TradeAssistError) else "server shutting down"
+            yield f"event: error\ndata: {detail}\n\n"
+        finally:
+            gauge.dec()
+
+    return StreamingResponse(
+        events(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

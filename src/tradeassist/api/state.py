@@ -1,0 +1,49 @@
+"""Everything one app instance depends on, built in its lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from tradeassist.api.auth import Authenticator
+from tradeassist.api.live import AlertJson
+from tradeassist.api.metrics import ApiMetrics, ScreenerProbe
+from tradeassist.api.page_cache import PageCache
+from tradeassist.api.ratelimit import RateLimiter
+from tradeassist.bus.base import AlertBus
+from tradeassist.settings import Settings
+
+__all__ = ["ApiState", "StreamOptions"]
+
+
+@dataclass(frozen=True, slots=True)
+class StreamOptions:
+    """Live streams: heartbeat every ``heartbeat_seconds``; replay pages of ``page_size``."""
+
+    heartbeat_seconds: float = 15.0
+    page_size: int = 500
+
+
+@dataclass(slots=True)
+class ApiState:
+    """The app's dependencies; ``clock_ns`` gives the wall time in UTC nanoseconds."""
+
+    settings: Settings
+    database_url: str
+    engine: AsyncEngine
+    #: The same pool in autocommit: single-statement reads skip BEGIN and ROLLBACK.
+    read_engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    bus: AlertBus
+    auth: Authenticator
+    limiter: RateLimiter
+    metrics: ApiMetrics
+    clock_ns: Callable[[], int]
+    stream: StreamOptions
+    alert_json: AlertJson
+    page_cache: PageCache
+    screener: ScreenerProbe | None = None
+    temporal_check: Callable[[], Awaitable[None]] | None = None
+    max_feed_lag_seconds: float = 30.0

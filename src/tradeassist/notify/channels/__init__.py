@@ -1,0 +1,1 @@
+"""The notifier's thin channels: SMS, WebSocket push, outbound webhooks, and the console outbox."""

@@ -1,0 +1,257 @@
+"""Everything of the notifier, built from the settings and wired together, and its loops.
+
+``build_notify(settings=..., sessions=...)`` gives a :class:`NotifyServices`:
+the SMS transport (Twilio when ``TWILIO_ACCOUNT_SID``, ``TWILIO_AUTH_TOKEN``
+and ``TWILIO_FROM_NUMBER`` are set, else the console outbox), the queue and
+its sender, the core with its channels, the per-user push hub, the parser
+(Claude when ``ANTHROPIC_API_KEY`` is set, else the grammar), the
+conversation, the inbound handler, phone verification and the router. The
+API includes ``services.router()``; ``services.run(stop, bus)`` runs the
+loops (sender, digests, subscription reloads, alerts from the bus).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TextIO
+
+import httpx
+from anthropic import AsyncAnthropic
+from fastapi import APIRouter
+from prometheus_client import CollectorRegistry
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from tradeassist.bus.base import AlertBus, BusClosed, BusLagged
+from tradeassist.domain.trading import TradeDesk
+from tradeassist.notify.channels.console import ConsoleTransport
+from tradeassist.notify.channels.sms import SmsChannel
+from tradeassist.notify.channels.webhook import WebhookChannel
+from tradeassist.notify.channels.websocket import UserPushHub, WebSocketChannel
+from tradeassist.notify.config import NotifyConfig
+from tradeassist.notify.conversation import Conversation
+from tradeassist.notify.core import NotifierCore
+from tradeassist.notify.desk import RecordingTradeDesk
+from tradeassist.notify.directory import load_index
+from tradeassist.notify.inbound import InboundHandler
+from tradeassist.notify.metrics import NotifyMetrics
+from tradeassist.notify.parser import CommandParser
+from tradeassist.notify.parser.claude import ClaudeParser, claude_client
+from tradeassist.notify.parser.grammar import GrammarParser
+from tradeassist.notify.sms.outbox import SmsOutbox
+from tradeassist.notify.sms.sender import SmsSender
+from tradeassist.notify.sms.transport import SmsTransport
+from tradeassist.notify.sms.twilio_transport import TwilioTransport
+from tradeassist.notify.sms.verification import PhoneVerifier
+from tradeassist.notify.webhooks import build_sms_router
+from tradeassist.settings import Settings
+from tradeassist.store.alerts import list_alerts
+
+__all__ = ["NotifyServices", "build_notify", "sms_transport"]
+
+_log = logging.getLogger(__name__)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def sms_transport(
+    settings: Settings, config: NotifyConfig, *, stream: TextIO | None = None
+) -> SmsTransport:
+    """Twilio when all three Twilio settings are present, the console outbox otherwise."""
+    token = settings.twilio_auth_token
+    if settings.twilio_account_sid and token and settings.twilio_from_number:
+        return TwilioTransport(
+            account_sid=settings.twilio_account_sid,
+            auth_token=token.get_secret_value(),
+            from_number=settings.twilio_from_number,
+            status_callback=settings.public_url.rstrip("/") + "/sms/status",
+            api_base=config.twilio_api_base,
+            timeout_seconds=config.twilio_timeout_seconds,
+        )
+    return ConsoleTransport(stream=stream)
+
+
+@dataclass(slots=True)
+class NotifyServices:
+    """The notifier's parts; see the module docstring."""
+
+    settings: Settings
+    config: NotifyConfig
+    sessions: async_sessionmaker[AsyncSession]
+    metrics: NotifyMetrics
+    transport: SmsTransport
+    outbox: SmsOutbox
+    sender: SmsSender
+    hub: UserPushHub
+    webhooks: WebhookChannel
+    core: NotifierCore
+    parser: CommandParser
+    desk: TradeDesk
+    conversation: Conversation
+    inbound: InboundHandler
+    verifier: PhoneVerifier
+    http: httpx.AsyncClient
+    _reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    def router(self) -> APIRouter:
+        """``POST /sms/webhook`` and ``POST /sms/status``."""
+        return build_sms_router(
+            settings=self.settings,
+            inbound=self.inbound,
+            sessions=self.sessions,
+            metrics=self.metrics,
+        )
+
+    async def reload(self, user_id: str | None = None) -> None:
+        """Re-read subscriptions and users into the core (after any change)."""
+        async with self._reload_lock:
+            self.core.replace_index(await load_index(self.sessions))
+
+    async def run(self, stop: asyncio.Event, bus: AlertBus | None = None) -> None:
+        """Run the sender, digest, reload and (with a bus) alert loops until ``stop`` is set."""
+        await self.reload()
+        loops = [
+            asyncio.create_task(self.sender.run(stop)),
+            asyncio.create_task(self._every(stop, 5.0, self._flush)),
+            asyncio.create_task(self._every(stop, self.config.reload_seconds, self.reload)),
+        ]
+        follower = None if bus is None else asyncio.create_task(self._follow(bus))
+        try:
+            await stop.wait()
+        finally:
+            if follower is not None:
+                follower.cancel()  # it waits on the bus; the other loops watch ``stop``
+            await asyncio.gather(*loops, *([follower] if follower else []), return_exceptions=True)
+
+    async def _flush(self) -> None:
+        await self.core.flush_digests()
+
+    @staticmethod
+    async def _every(
+        stop: asyncio.Event, seconds: float, work: Callable[[], Awaitable[None]]
+    ) -> None:
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=seconds)
+            if stop.is_set():
+                return
+            try:
+                await work()
+            except Exception:  # keep looping: the next round may work
+                _log.exception("notifier loop failed")
+
+    async def _follow(self, bus: AlertBus) -> None:
+        """Alerts from the bus into the core; after a lag, catch up from the store by id."""
+        last_id = 0
+        while True:
+            try:
+                async with bus.subscribe() as subscription:
+                    if last_id:
+                        last_id = await self._catch_up(last_id)
+                    async for batch in subscription:
+                        for stored in batch:
+                            if stored.id > last_id:
+                                await self.core.notify(stored)
+                                last_id = stored.id
+            except BusLagged:
+                continue
+            except BusClosed:
+                return
+            except Exception:  # the store or a channel failed: try again shortly
+                _log.exception("notifier bus loop failed")
+                await asyncio.sleep(1.0)
+
+    async def _catch_up(self, after_id: int) -> int:
+        while True:
+            async with self.sessions() as session:
+                page = await list_alerts(session, after_id=after_id, limit=500)
+            for stored in page:
+                await self.core.notify(stored)
+                after_id = stored.id
+            if len(page) < 500:
+                return after_id
+
+    async def aclose(self) -> None:
+        """Wait for webhook deliveries in flight and close the clients."""
+        await self.webhooks.drain()
+        await self.transport.aclose()
+        await self.http.aclose()
+
+
+def build_notify(
+    *,
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    config: NotifyConfig | None = None,
+    registry: CollectorRegistry | None = None,
+    desk: TradeDesk | None = None,
+    transport: SmsTransport | None = None,
+    anthropic: AsyncAnthropic | None = None,
+    http: httpx.AsyncClient | None = None,
+    clock: Callable[[], datetime] = _utcnow,
+) -> NotifyServices:
+    """Build every part; anything passed in replaces what the settings would choose."""
+    cfg = config or NotifyConfig()
+    metrics = NotifyMetrics(registry)
+    sms = transport or sms_transport(settings, cfg)
+    outbox = SmsOutbox(sessions=sessions, from_number=sms.from_number, config=cfg, clock=clock)
+    sender = SmsSender(
+        sessions=sessions, transport=sms, outbox=outbox, config=cfg, metrics=metrics, clock=clock
+    )
+    hub = UserPushHub()
+    client = http or httpx.AsyncClient()
+    webhooks = WebhookChannel(sessions=sessions, client=client, config=cfg, metrics=metrics)
+    core = NotifierCore(
+        channels=[SmsChannel(outbox), WebSocketChannel(hub), webhooks],
+        config=cfg,
+        metrics=metrics,
+        clock=clock,
+    )
+    key = settings.anthropic_api_key
+    claude = anthropic or (claude_client(key.get_secret_value()) if key else None)
+    parser: CommandParser = ClaudeParser(claude, config=cfg) if claude else GrammarParser()
+    trade_desk = desk or RecordingTradeDesk()
+    services: NotifyServices
+    conversation = Conversation(
+        sessions=sessions,
+        parser=parser,
+        desk=trade_desk,
+        config=cfg,
+        clock=clock,
+        on_change=lambda uid: services.reload(uid),
+    )
+    inbound = InboundHandler(
+        sessions=sessions,
+        conversation=conversation,
+        outbox=outbox,
+        config=cfg,
+        metrics=metrics,
+        clock=clock,
+        on_change=lambda uid: services.reload(uid),
+    )
+    verifier = PhoneVerifier(sessions=sessions, outbox=outbox, config=cfg, clock=clock)
+    services = NotifyServices(
+        settings=settings,
+        config=cfg,
+        sessions=sessions,
+        metrics=metrics,
+        transport=sms,
+        outbox=outbox,
+        sender=sender,
+        hub=hub,
+        webhooks=webhooks,
+        core=core,
+        parser=parser,
+        desk=trade_desk,
+        conversation=conversation,
+        inbound=inbound,
+        verifier=verifier,
+        http=client,
+    )
+    return services

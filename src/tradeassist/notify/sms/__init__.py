@@ -1,0 +1,2 @@
+"""SMS: the durable outbound queue and its sender, Twilio and console transports, keywords,
+segments, phone numbers and verification codes."""
