@@ -12,7 +12,7 @@ LINT_BUDGET ?= 300
 UNIT_BUDGET ?= 420
 INTEGRATION_BUDGET ?= 600
 
-.PHONY: run test install lint types unit integration bench clean
+.PHONY: run test install lint types unit integration dashboard clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -23,7 +23,20 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
-run: install
+# The dashboard's static export, rebuilt when its sources change (needs Node.js and npm).
+DASHBOARD_SOURCES := $(shell find dashboard/src dashboard/public -type f 2>/dev/null) \
+	dashboard/package.json dashboard/package-lock.json dashboard/next.config.ts
+
+dashboard/out/index.html: $(DASHBOARD_SOURCES)
+	@if command -v npm >/dev/null; then \
+		cd dashboard && npm ci --no-audit --no-fund && npm run build; \
+	else \
+		echo "npm not found: the API runs without the dashboard"; \
+	fi
+
+dashboard: dashboard/out/index.html
+
+run: install dashboard
 	$(BIN)/tradeassist run
 
 lint: install

@@ -116,6 +116,7 @@ async def run_everything(
                 "databento_api_key": SecretStr(key),
                 "databento_gateway": "127.0.0.1",
                 "databento_port": gateway_port,
+                "databento_dataset": gateway.source.dataset,
             }
         )
         start_ns = trading_calendar().day_bounds_ns(market.day)[0]
