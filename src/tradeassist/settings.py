@@ -103,6 +103,29 @@ class Settings(BaseSettings):
         description="Let anyone read alerts without a token.",
     )
 
+    # --- API ------------------------------------------------------------------------
+    jwks_url: str | None = Field(
+        default=None,
+        validation_alias=_env("TRADEASSIST_JWKS_URL"),
+        description="JWKS URL or file for asymmetric JWTs (beside the HS256 secret).",
+    )
+    rate_limit_per_minute: float = Field(
+        default=600.0,
+        validation_alias=_env("TRADEASSIST_RATE_LIMIT_PER_MINUTE"),
+        description="Requests per minute per client; 0 turns limiting off.",
+    )
+    rate_limit_burst: int = Field(
+        default=100, validation_alias=_env("TRADEASSIST_RATE_LIMIT_BURST")
+    )
+    max_body_bytes: int = Field(
+        default=1_048_576, validation_alias=_env("TRADEASSIST_MAX_BODY_BYTES")
+    )
+    bus_poll_seconds: float = Field(
+        default=0.05,
+        validation_alias=_env("TRADEASSIST_BUS_POLL_SECONDS"),
+        description="How often the API follows new alert rows written by another process.",
+    )
+
     # --- screener ---------------------------------------------------------------
     min_price: float = Field(default=1.0, validation_alias=_env("TRADEASSIST_MIN_PRICE"))
     min_day_volume: int = Field(
