@@ -128,6 +128,8 @@ async def run_everything(
         name="screener",
     )
     serving = asyncio.create_task(server.serve(), name="api")
+    exits = contextlib.AsyncExitStack()
+    working = await _start_trade_worker(settings, exits, stop)
     try:
         done, _ = await asyncio.wait({screening, serving}, return_when=asyncio.FIRST_COMPLETED)
         if serving in done and screening not in done:
@@ -143,3 +145,29 @@ async def run_everything(
             await asyncio.wait_for(serving, timeout=10)
         if gateway is not None:
             await gateway.close()
+        if working is not None:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(working, timeout=10)
+        await exits.aclose()
+
+
+async def _start_trade_worker(
+    settings: Settings, exits: contextlib.AsyncExitStack, stop: asyncio.Event
+) -> asyncio.Task[None] | None:
+    """The Temporal dev server (unless TEMPORAL_ADDRESS is set) and a lifecycle worker.
+
+    Trades need them, alerts do not: if Temporal cannot start, say why and go on.
+    """
+    from tradeassist.errors import TradeAssistError
+    from tradeassist.workflows.devserver import temporal_address
+    from tradeassist.workflows.worker import run_worker
+
+    try:
+        address = await exits.enter_async_context(
+            temporal_address(settings.temporal_address, settings.data_dir)
+        )
+    except (TradeAssistError, OSError) as exc:
+        log.warning("trade lifecycle unavailable: %s", exc)
+        return None
+    worker_settings = settings.model_copy(update={"temporal_address": address})
+    return asyncio.create_task(run_worker(worker_settings, stop=stop), name="trade-worker")

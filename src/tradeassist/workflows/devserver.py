@@ -20,6 +20,7 @@ import signal
 import socket
 import subprocess
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 from types import TracebackType
 
@@ -27,7 +28,10 @@ from temporalio.client import Client
 
 from tradeassist.errors import NotConfiguredError
 
-__all__ = ["DevServer", "find_temporal_binary", "free_port"]
+__all__ = ["DEFAULT_PORT", "DevServer", "find_temporal_binary", "free_port", "temporal_address"]
+
+#: Where separate processes look for Temporal when TEMPORAL_ADDRESS is unset.
+DEFAULT_PORT = 7233
 
 _PR_SET_PDEATHSIG = 1
 
@@ -175,3 +179,31 @@ class DevServer:
         tb: TracebackType | None,
     ) -> None:
         await asyncio.to_thread(self.stop)
+
+
+def _port_taken(ip: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        return probe.connect_ex((ip, port)) == 0
+
+
+@contextlib.asynccontextmanager
+async def temporal_address(
+    temporal_address: str | None, data_dir: Path, *, port: int = DEFAULT_PORT
+) -> AsyncIterator[str]:
+    """For ``tradeassist run``: ``TEMPORAL_ADDRESS`` when set, else the bundled dev server.
+
+    The dev server listens on 127.0.0.1:7233, where the other processes look
+    by default, keeps its state in ``<data_dir>/temporal.db`` and is stopped on
+    exit. A port already in use is a ``NotConfiguredError`` (another server is
+    probably running: point TEMPORAL_ADDRESS at it).
+    """
+    if temporal_address:
+        yield temporal_address
+        return
+    if _port_taken("127.0.0.1", port):
+        raise NotConfiguredError(
+            f"port {port} is in use: set TEMPORAL_ADDRESS=127.0.0.1:{port} to use the "
+            "Temporal server already there"
+        )
+    async with DevServer(data_dir=data_dir, port=port) as server:
+        yield server.address

@@ -39,6 +39,7 @@ _SCHEMAS = ("mbp-1",)
 _SLICE_RECORDS = 4096
 _HANDSHAKE_TIMEOUT_S = 10.0
 _WARN_EVERY_S = 10.0
+_TICK_S = 0.001  # the pacing granularity: records due within a tick are sent together
 _session_ids = itertools.count(1)
 
 
@@ -189,9 +190,8 @@ class GatewaySession:
         self.writer.close()
 
     async def _idle(self, seconds: float) -> None:
-        """Wait ``seconds`` (shorter while records are due), sending heartbeats when quiet."""
-        await self.gateway.wait_while_stalled()
-        await asyncio.sleep(max(seconds, 0.0005))
+        """Wait ``seconds`` (at least a tick), sending heartbeats when quiet."""
+        await asyncio.sleep(max(seconds, _TICK_S))
         await self.gateway.wait_while_stalled()
         if time.monotonic() - self._last_write >= self.heartbeat_s:
             self._write(wire.system_record(_now_ns(), "Heartbeat", dbn.SystemCode.HEARTBEAT))
@@ -216,6 +216,8 @@ class GatewaySession:
                     if replaying:
                         self._replay_completed()
                         replaying = False
+                    # Records due within a tick go out together at its end: a few
+                    # hundred at a time at market rates, not one wake-up per record.
                     await self._idle(min(clock.seconds_until(index + 1), self.heartbeat_s))
                     continue
                 behind = edge - index
@@ -223,14 +225,7 @@ class GatewaySession:
                     skip_before = max(skip_before, self._slow(int(edge)))
                 take = int(min(n - pos, behind, _SLICE_RECORDS))
                 part = batch[pos : pos + take]
-                keep = np.ones(take, dtype=np.bool_)
-                if index < skip_before:
-                    keep[: skip_before - index] = False
-                if start is not None:
-                    keep &= part["ts_event"] >= np.uint64(start)
-                if allowed is not None:
-                    keep &= np.isin(part["instrument_id"], allowed)
-                chosen = part if keep.all() else part[keep]
+                chosen = self._select(part, index, skip_before, start, allowed)
                 if chosen.shape[0]:
                     self._write(chosen.tobytes())
                     self.sent += chosen.shape[0]
@@ -240,6 +235,26 @@ class GatewaySession:
                 await self.writer.drain()  # flow control: waits only while the client lags
         if replaying:
             self._replay_completed()
+
+    @staticmethod
+    def _select(
+        part: npt.NDArray[np.void],
+        index: int,
+        skip_before: int,
+        start: int | None,
+        allowed: npt.NDArray[np.uint32] | None,
+    ) -> npt.NDArray[np.void]:
+        """The records of ``part`` (file positions from ``index``) this session gets."""
+        keep: npt.NDArray[np.bool_] | None = None
+        if index < skip_before:
+            keep = np.arange(index, index + part.shape[0]) >= skip_before
+        if start is not None and start > 0:
+            after = part["ts_event"] >= np.uint64(start)
+            keep = after if keep is None else keep & after
+        if allowed is not None:
+            wanted = np.isin(part["instrument_id"], allowed)
+            keep = wanted if keep is None else keep & wanted
+        return part if keep is None or keep.all() else part[keep]
 
     def _replay_completed(self) -> None:
         self._write(
