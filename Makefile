@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 # Time budgets per test layer (seconds); CI has 2 cores and 90 minutes for everything.
 LINT_BUDGET ?= 300
 UNIT_BUDGET ?= 420
-INTEGRATION_BUDGET ?= 600
+INTEGRATION_BUDGET ?= 900
 
 .PHONY: run test install lint types unit integration dashboard clean
 
