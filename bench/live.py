@@ -57,7 +57,13 @@ BAR_P99_MS = 10.0
 
 
 def _serve_gateway(path: str, key: str, rate: float, conn: Connection) -> None:
-    """The gateway process: serve ``path`` until the parent closes the pipe."""
+    """The gateway process: serve ``path`` until the parent closes the pipe.
+
+    It stands in for Databento's servers, which do not share the screener's CPU:
+    it runs at a lower priority, so it takes what the screener leaves (the rate
+    printed says whether that was enough).
+    """
+    os.nice(10)
 
     async def main() -> None:
         gateway = LoopbackGateway.for_file(Path(path), api_key=key, rate=rate)

@@ -1,7 +1,9 @@
 """The live screener service: feed in, engine, alerts stored and published.
 
-``service`` runs it (``run_screener``); ``sink`` writes alerts and bars in
-batches, ``spool`` keeps alerts on local disk while the database is down,
-``shards`` splits the symbol universe between processes, ``metrics`` holds its
-Prometheus figures and the status ``/health/ready`` reads.
+``service`` runs it (``run_screener``, ``serve_screener``); ``pipeline`` takes
+feed batches through the engine; ``writer`` holds the store side: ``sink``
+(alerts in batches), ``bar_writer`` (one-minute bars), ``spool`` (alerts on
+local disk while the database is down) and ``publisher`` (committed alerts to
+the bus); ``shards`` splits the symbol universe between processes;
+``metrics`` holds the Prometheus figures and the status ``/health/ready`` reads.
 """

@@ -15,22 +15,28 @@ import logging
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from tradeassist.bus.base import AlertBus
 from tradeassist.domain.alerts import Alert
 from tradeassist.store.alerts import StoredAlert
 from tradeassist.store.database import storage_errors
 from tradeassist.store.tables import AlertRow
 
-__all__ = ["CommittedBatch", "Publisher", "read_committed"]
+__all__ = ["CommittedBatch", "Publisher", "Publishes", "read_committed"]
 
 log = logging.getLogger(__name__)
 
 _T = AlertRow.__table__.c
 _RETRY_S = 1.0
+
+
+class Publishes(Protocol):
+    """What the publisher needs of a bus (every ``AlertBus`` has it)."""
+
+    async def publish(self, alerts: Sequence[StoredAlert]) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +89,9 @@ async def read_committed(
 class Publisher:
     """Reads back and publishes committed batches, one at a time, in order."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], url: str, bus: AlertBus) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], url: str, bus: Publishes
+    ) -> None:
         self._sessions = sessions
         self._url = url
         self._bus = bus

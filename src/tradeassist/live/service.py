@@ -33,15 +33,13 @@ from tradeassist.feeds.databento.live import LiveFeedConfig
 from tradeassist.feeds.reference import load_reference
 from tradeassist.live.metrics import LiveMetrics, ScreenerStatus
 from tradeassist.live.pipeline import LivePipeline, warm_up
-from tradeassist.live.publisher import Publisher
 from tradeassist.live.shards import Shard, ShardFilter, parse_shard
-from tradeassist.live.sink import AlertSink
 from tradeassist.live.spool import AlertSpool
+from tradeassist.live.writer import StoreWriter
 from tradeassist.market_calendar import trading_calendar
 from tradeassist.screener.config import ScreenerConfig
 from tradeassist.screener.engine import ScreenerEngine
 from tradeassist.settings import Settings
-from tradeassist.store.database import create_engine, session_factory
 
 __all__ = [
     "STOP_BUDGET_S",
@@ -188,19 +186,10 @@ async def run_screener(
     own_bus = bus is None
     alert_bus = _bus_for(settings) if bus is None else bus
     spool = AlertSpool(_spool_path(settings, part))
-    url = settings.resolved_database_url
-    db = create_engine(url)
-    sessions = session_factory(db)
-    publisher = None if alert_bus is None else Publisher(sessions, url, alert_bus)
-    sink = AlertSink(
-        sessions,
-        database_url=url,
-        spool=spool,
-        metrics=metrics,
-        status=status,
-        publisher=publisher,
+    writer = StoreWriter(
+        settings.resolved_database_url, spool=spool, metrics=metrics, status=status, bus=alert_bus
     )
-    pipeline = LivePipeline(engine, ShardFilter(part), sink.submit, metrics, status)
+    pipeline = LivePipeline(engine, ShardFilter(part), writer.submit, metrics, status)
     stopping = stop if stop is not None else asyncio.Event()
     # The client decodes on its own thread: hand the GIL over within half a millisecond
     # (instead of 5), so a batch or a commit result never waits long for it.
@@ -210,12 +199,11 @@ async def run_screener(
         if alert_bus is not None:
             await alert_bus.start()
         with _signals_set(stopping) if stop is None else contextlib.nullcontext():
-            await _serve(market, pipeline, sink, publisher, stopping, status)
+            await _serve(market, pipeline, writer, stopping, status)
     finally:
         if own_bus and alert_bus is not None:
             await alert_bus.close()
         spool.close()
-        await db.dispose()
         sys.setswitchinterval(switch)
     return ScreenerSummary(
         records=status.records,
@@ -229,15 +217,11 @@ async def run_screener(
 async def _serve(
     feed: MarketFeed,
     pipeline: LivePipeline,
-    sink: AlertSink,
-    publisher: Publisher | None,
+    writer: StoreWriter,
     stopping: asyncio.Event,
     status: ScreenerStatus,
 ) -> None:
-    writing = asyncio.create_task(sink.run(), name="alert-sink")
-    publishing = asyncio.create_task(
-        publisher.run() if publisher is not None else asyncio.sleep(0), name="alert-publisher"
-    )
+    writing = writer.start()
     feeding = asyncio.create_task(feed.run(pipeline.on_batch), name="live-feed")
     waiting = asyncio.create_task(stopping.wait())
     status.running = True
@@ -252,17 +236,8 @@ async def _serve(
     finally:
         waiting.cancel()
         status.running = False
-        sink.close()
-        if not await _within(writing, _SINK_STOP_S):
-            writing.cancel()
-        sink.spool_remaining()
-        if publisher is not None:
-            publisher.close()
-        if not await _within(publishing, _BUS_STOP_S):
-            publishing.cancel()
+        await writer.close(_SINK_STOP_S, _BUS_STOP_S)
         log.info("screener stopped")
-    if writing.done() and not writing.cancelled() and writing.exception() is not None:
-        raise writing.exception()  # type: ignore[misc]
     if feeding.done() and not feeding.cancelled() and feeding.exception() is not None:
         raise feeding.exception()  # type: ignore[misc]
 

@@ -1,18 +1,16 @@
-"""Batched writes of alerts and bars, with a durable spool for database outages.
+"""Batched writes of alerts (and bars), with a durable spool for database outages.
 
-One writer task. Alerts come first: whatever is waiting when the previous
-commit ends goes in the next transaction (``insert_alerts``, idempotent by
-key), so under load batches grow and at rest an alert commits on its own at
-once. Bars (a cache of one-minute OHLCV) go only when no alert waits, in
-transactions sized to take about ``BAR_BUDGET_S``, so a burst of completed
-minutes never holds an alert back for long. After each alert commit the
-latency of every alert (record arrival to commit) is recorded and the batch is
-handed to the :class:`Publisher`.
+One alert writer: whatever waits when the previous commit ends goes in the
+next transaction (``insert_alerts``, idempotent by key), so under load
+batches grow and at rest an alert commits on its own at once. After each
+commit the latency of every alert (record arrival to commit) is recorded and
+the batch is handed to the :class:`Publisher`. Bars go through a
+:class:`~tradeassist.live.bar_writer.BarWriter`, which never holds an alert
+back for long.
 
 When the database cannot be reached, alerts go to the :class:`AlertSpool`
 (on disk, fsync-ed) instead, and every ``retry_s`` the sink tries to flush the
-spool; once that works, new alerts go straight to the database again. Bars
-wait in memory (bounded) meanwhile: a restart rebuilds them from the replay.
+spool; once that works, new alerts go straight to the database again.
 """
 
 from __future__ import annotations
@@ -31,22 +29,23 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tradeassist.domain.alerts import Alert
 from tradeassist.domain.bars import Bar
 from tradeassist.errors import StorageError
+from tradeassist.live.bar_writer import BarWriter
 from tradeassist.live.metrics import LiveMetrics, ScreenerStatus
 from tradeassist.live.publisher import CommittedBatch, Publisher, keys_of
 from tradeassist.live.spool import AlertSpool
 from tradeassist.store.alerts import insert_alerts
-from tradeassist.store.bars import upsert_bars
-from tradeassist.store.database import storage_errors
+from tradeassist.store.database import is_postgres, storage_errors
 from tradeassist.store.tables import ALERT_INSERT_LOCK_KEY, AlertRow
 
-__all__ = ["BAR_BUDGET_S", "AlertSink", "PendingAlert"]
+__all__ = ["AlertSink", "PendingAlert"]
 
 log = logging.getLogger(__name__)
 
-BAR_BUDGET_S = 0.002
-"""Seconds one bar transaction should take at most (an alert may wait that long)."""
-_MIN_BAR_CHUNK = 10
-_MAX_BAR_CHUNK = 2000
+# Seconds one bar transaction should take. On SQLite an alert may wait that long for
+# the write lock; on PostgreSQL bars commit beside alerts, but building a large
+# statement still holds the event loop, so transactions stay small there too.
+_BAR_BUDGET_SQLITE_S = 0.002
+_BAR_BUDGET_POSTGRES_S = 0.003
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +69,6 @@ class AlertSink:
         status: ScreenerStatus,
         publisher: Publisher | None = None,
         max_batch: int = 500,
-        bar_chunk: int = 100,
         max_bars_pending: int = 2_000_000,
         retry_s: float = 1.0,
         clock: Callable[[], int] = time.perf_counter_ns,
@@ -82,13 +80,25 @@ class AlertSink:
         self._status = status
         self._publisher = publisher
         self._max_batch = max_batch
-        self._bar_chunk = bar_chunk
-        self._max_bars = max_bars_pending
         self._retry_s = retry_s
         self._clock = clock
         self._alerts: deque[PendingAlert] = deque()
         self._inflight: list[Alert] = []  # taken for a commit that has not returned yet
-        self._bars: deque[Bar] = deque()
+        postgres = is_postgres(database_url)
+        self._write_lock = None if postgres else asyncio.Lock()  # SQLite: one writer
+        self._bars = BarWriter(
+            sessions,
+            database_url=database_url,
+            metrics=metrics,
+            status=status,
+            budget_s=_BAR_BUDGET_POSTGRES_S if postgres else _BAR_BUDGET_SQLITE_S,
+            write_lock=self._write_lock,
+            alerts_waiting=lambda: bool(self._alerts) or bool(self._inflight),
+            database_down=lambda: self._db_down,
+            on_outage=self._outage,
+            retry_s=retry_s,
+            max_pending=max_bars_pending,
+        )
         self._wake = asyncio.Event()
         self._closing = False
         self._db_down = False
@@ -103,15 +113,9 @@ class AlertSink:
         """Queue alerts and completed bars (never blocks; call on the sink's loop)."""
         if alerts:
             self._alerts.extend(alerts)
-        if bars:
-            self._bars.extend(bars)
-            excess = len(self._bars) - self._max_bars
-            if excess > 0:
-                for _ in range(excess):
-                    self._bars.popleft()
-                log.warning("dropped %d unwritten bars (the database is behind)", excess)
-        self._sync_status()
-        self._wake.set()
+            self._sync_status()
+            self._wake.set()
+        self._bars.submit(bars)
 
     def close(self) -> None:
         """Write what is queued (or spool it while the database is down), then stop."""
@@ -129,13 +133,20 @@ class AlertSink:
             log.warning("spooled %d alerts not yet stored at shutdown", len(rest))
 
     async def run(self) -> None:
-        """The writer; returns after :meth:`close` once everything is written or spooled."""
+        """The writers; return after :meth:`close` once everything is written or spooled."""
+        bars = asyncio.create_task(self._bars.run(), name="bar-writer")
+        try:
+            await self._write_alerts()
+        finally:
+            self._bars.close()
+            if not bars.done():
+                await bars
+
+    async def _write_alerts(self) -> None:
         while True:
             if await self._step():
                 continue
             if self._closing:
-                if self._bars and self._db_down:
-                    log.warning("%d bars not stored (database down at shutdown)", len(self._bars))
                 return
             self._wake.clear()
             timeout = max(0.0, self._retry_at - time.monotonic()) if self._db_down else None
@@ -166,39 +177,7 @@ class AlertSink:
                 self._inflight = []
             self._metrics.alerts_committed([(committed_ns - p.arrival_ns) / 1e9 for p in batch])
             return True
-        if self._bars:
-            # Bars wait for anything more urgent that is ready to run (a feed batch that
-            # may raise alerts), and go in small transactions: an alert arriving during
-            # one waits for a few milliseconds at most.
-            await asyncio.sleep(0)
-            if self._alerts or (self._closing and self._db_down):
-                return True
-            chunk = [self._bars.popleft() for _ in range(min(self._bar_chunk, len(self._bars)))]
-            started = time.perf_counter()
-            try:
-                await self._upsert(chunk)
-            except StorageError as exc:
-                self._outage(exc)
-                self._bars.extendleft(reversed(chunk))
-                return True
-            self._size_bar_chunk(len(chunk), time.perf_counter() - started)
-            self._metrics.bars_stored.inc(len(chunk))
-            self._status.bars_stored += len(chunk)
-            self._sync_status()
-            return True
         return False
-
-    def _size_bar_chunk(self, size: int, seconds: float) -> None:
-        """Aim each bar transaction at ``BAR_BUDGET_S``: bars never hold an alert long."""
-        if size < self._bar_chunk or seconds <= 0:
-            return  # a partial chunk says nothing about the best size
-        scaled = int(size * BAR_BUDGET_S / seconds)
-        self._bar_chunk = max(_MIN_BAR_CHUNK, min(_MAX_BAR_CHUNK, scaled, 2 * size))
-
-    async def _upsert(self, bars: list[Bar]) -> None:
-        url = self._url
-        async with storage_errors(url, "store bars"), self._sessions() as s, s.begin():
-            await upsert_bars(s, bars=bars)
 
     def _take_alerts(self, limit: int) -> list[PendingAlert]:
         batch = [self._alerts.popleft() for _ in range(min(limit, len(self._alerts)))]
@@ -208,14 +187,18 @@ class AlertSink:
     async def _commit(self, alerts: list[Alert]) -> int:
         """Insert in one transaction; returns the commit time (the sink's clock)."""
         url = self._url
-        async with storage_errors(url, "store alerts"), self._sessions() as s, s.begin():
-            conn = await s.connection()
-            if conn.dialect.name == "postgresql":
-                # Taken before reading the highest id, so no other inserter can add
-                # rows between that read and ours (insert_alerts takes it again).
-                lock = text("SELECT pg_advisory_xact_lock(:key)")
-                await conn.execute(lock, {"key": ALERT_INSERT_LOCK_KEY})
-            before = int(await s.scalar(select(func.max(AlertRow.id))) or 0)
+        publishing = self._publisher is not None
+        before = 0
+        writer = self._write_lock if self._write_lock is not None else contextlib.nullcontext()
+        async with writer, storage_errors(url, "store alerts"), self._sessions() as s, s.begin():
+            if publishing:  # which rows are new: ids above the highest one now
+                conn = await s.connection()
+                if conn.dialect.name == "postgresql":
+                    # Taken before reading the highest id, so no other inserter can add
+                    # rows between that read and ours (insert_alerts takes it again).
+                    lock = text("SELECT pg_advisory_xact_lock(:key)")
+                    await conn.execute(lock, {"key": ALERT_INSERT_LOCK_KEY})
+                before = int(await s.scalar(select(func.max(AlertRow.id))) or 0)
             new = await insert_alerts(s, alerts=alerts)
         committed = self._clock()
         if self._db_down:
@@ -224,7 +207,7 @@ class AlertSink:
         self._metrics.alerts_stored.inc(new)
         self._status.alerts_stored += new
         self._sync_status()
-        if new and self._publisher is not None:
+        if new and publishing and self._publisher is not None:
             self._publisher.submit(CommittedBatch(before, keys_of(alerts)))
         return committed
 
@@ -256,6 +239,5 @@ class AlertSink:
     def _sync_status(self) -> None:
         status = self._status
         status.alerts_pending = len(self._alerts)
-        status.bars_pending = len(self._bars)
         status.spool_pending = self._spool.pending
         status.database_ok = not self._db_down

@@ -6,7 +6,6 @@ import asyncio
 import os
 import re
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -18,16 +17,9 @@ from tradeassist.feeds.databento.gateway import LoopbackGateway
 
 pytestmark = pytest.mark.slow
 
-HERE = Path(__file__).resolve().parent
-
 
 def screener_command() -> list[str]:
-    """``tradeassist screener``, or the same service through a script until the CLI has it."""
-    exe = Path(sys.executable).with_name("tradeassist")
-    probe = subprocess.run([str(exe), "screener", "--help"], capture_output=True, check=False)
-    if probe.returncode == 0 and b"--start" in probe.stdout:
-        return [str(exe), "screener"]
-    return [sys.executable, str(HERE / "screener_entry.py")]
+    return [str(Path(sys.executable).with_name("tradeassist")), "screener"]
 
 
 async def spawn(

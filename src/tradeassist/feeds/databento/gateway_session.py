@@ -233,6 +233,10 @@ class GatewaySession:
                 pos += take
                 index += take
                 await self.writer.drain()  # flow control: waits only while the client lags
+                if clock.rate is not None and index >= edge - 1:
+                    # Caught up with the market: wait a tick, then send what came due
+                    # meanwhile in one write (not a record at a time as each comes due).
+                    await self._idle(_TICK_S)
         if replaying:
             self._replay_completed()
 
