@@ -15,12 +15,13 @@ import logging
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tradeassist.domain.alerts import Alert
+from tradeassist.store.alert_queries import ALERT_COLUMNS, row_to_stored
 from tradeassist.store.alerts import StoredAlert
 from tradeassist.store.database import storage_errors
 from tradeassist.store.tables import AlertRow
@@ -51,39 +52,14 @@ async def read_committed(
     sessions: async_sessionmaker[AsyncSession], url: str, batch: CommittedBatch
 ) -> list[StoredAlert]:
     """The stored rows of ``batch``, by id."""
-    query = (
-        select(
-            _T.id,
-            _T.symbol,
-            _T.alert_type,
-            _T.trigger_price,
-            _T.trigger_time_ns,
-            _T.trading_day,
-            _T.level,
-            _T.conditions,
-            _T["metadata"],
-            _T.created_at,
-        )
+    query: Select[Any] = (
+        select(*ALERT_COLUMNS)
         .where(_T.id > batch.after_id, _T.idempotency_key.in_(batch.keys))
         .order_by(_T.id)
     )
     async with storage_errors(url, "read stored alerts"), sessions() as session:
         rows = (await session.execute(query)).all()
-    out = []
-    for row in rows:
-        m = row._mapping
-        alert = Alert(
-            symbol=m["symbol"],
-            alert_type=m["alert_type"],
-            trigger_price=float(m["trigger_price"]),
-            trigger_time_ns=int(m["trigger_time_ns"]),
-            trading_day=m["trading_day"].isoformat(),
-            level=m["level"],
-            conditions=dict(m["conditions"] or {}),
-            metadata=dict(m["metadata"] or {}),
-        )
-        out.append(StoredAlert(id=int(m["id"]), alert=alert, created_at=m["created_at"]))
-    return out
+    return [row_to_stored(row) for row in rows]
 
 
 class Publisher:

@@ -25,6 +25,7 @@ from tradeassist.store.database import storage_errors
 from tradeassist.store.tables import AlertRow
 
 __all__ = [
+    "ALERT_COLUMNS",
     "RECORD_COLUMNS",
     "AlertFilter",
     "AlertStats",
@@ -40,7 +41,8 @@ __all__ = [
 ]
 
 _T = AlertRow.__table__.c
-_COLUMNS = (
+#: The columns :func:`row_to_stored` reads.
+ALERT_COLUMNS = (
     _T.id,
     _T.symbol,
     _T.alert_type,
@@ -161,7 +163,7 @@ def row_to_stored(row: Row[Any]) -> StoredAlert:
 
 
 def _select(filt: AlertFilter | None) -> Select[Any]:
-    query = select(*_COLUMNS)
+    query = select(*ALERT_COLUMNS)
     if filt is not None:
         query = query.where(*filt.clauses())
     return query
