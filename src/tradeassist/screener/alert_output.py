@@ -4,22 +4,36 @@ Order: trigger time (``ts_event``), then the triggering record's position in
 the stream, then detector order. The file appears whole or not at all: lines
 go to a temporary file in the same directory, which replaces ``out`` only once
 complete; on any error the temporary file is removed.
+
+:class:`AlertWriter` streams: alerts are encoded and appended as they come, in
+sorted runs, so a replay holds no text per alert; only their sort keys stay
+(21 bytes an alert). Runs that follow each other in order (records arrive in
+time order) make the file final as written; otherwise it is rewritten once, in
+order, at commit.
 """
 
 from __future__ import annotations
 
 import json
+import mmap
 import os
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from types import TracebackType
+from typing import IO
 
 import numpy as np
+import numpy.typing as npt
 
 from tradeassist.errors import InputError
+from tradeassist.screener.alert_bytes import SymbolBytes, encode_set, gather_lines
 from tradeassist.screener.alert_set import AlertSet
 
-__all__ = ["contract_lines", "write_atomically"]
+__all__ = ["AlertWriter", "contract_lines", "write_atomically"]
+
+FLUSH_ALERTS = 1 << 14  # alerts held before they are encoded and appended (a sorted run)
+_REORDER_LINES = 1 << 16  # lines reordered at a time when runs overlap
 
 
 def contract_lines(sets: Sequence[AlertSet], symbols: Sequence[str]) -> list[str]:
@@ -34,6 +48,126 @@ def contract_lines(sets: Sequence[AlertSet], symbols: Sequence[str]) -> list[str
     detector = np.concatenate([np.full(len(s), s.detector) for s in sets])
     order = np.lexsort((detector, ordinal, ts))
     return [lines[i] for i in order.tolist()]
+
+
+class AlertWriter:
+    """Alerts appended to a temporary file beside ``out`` as they come; ``commit`` renames it.
+
+    Use as a context manager: leaving it without ``commit`` (an error) removes
+    the temporary file, so ``out`` is never left half written.
+    """
+
+    def __init__(self, out: Path, flush_alerts: int = FLUSH_ALERTS) -> None:
+        self._out = Path(out)
+        self._flush_alerts = flush_alerts
+        self._handle, self._temp = _temporary(self._out)
+        self._symbols = SymbolBytes()
+        self._pending: list[AlertSet] = []
+        self._pending_count = 0
+        self._keys: list[npt.NDArray[np.int64]] = []  # per run: (ts, ordinal, detector, length)
+        self.count = 0
+
+    def add(self, sets: Sequence[AlertSet], symbols: Sequence[str]) -> None:
+        """Take the alerts of ``sets``; ``symbols[slot]`` names each slot (slots only grow)."""
+        sets = [s for s in sets if len(s)]
+        if not sets:
+            return
+        self._symbols.update(symbols)
+        self._pending += sets
+        self._pending_count += sum(len(s) for s in sets)
+        if self._pending_count >= self._flush_alerts:
+            self._flush()
+
+    def commit(self) -> None:
+        """Write what is pending, put the lines in order if runs overlapped, rename to ``out``."""
+        self._flush()
+        try:
+            keys = np.concatenate(self._keys, axis=1) if self._keys else np.zeros((4, 0), np.int64)
+            order = np.lexsort((keys[2], keys[1], keys[0]))
+            if not np.array_equal(order, np.arange(order.shape[0])):
+                self._reorder(keys[3], order)
+            self._handle.flush()
+            os.fsync(self._handle.fileno())
+            self._handle.close()
+            os.replace(self._temp, self._out)
+        except OSError as exc:
+            raise InputError(f"cannot write {self._out}: {exc.strerror or exc}") from None
+
+    def discard(self) -> None:
+        self._handle.close()
+        self._temp.unlink(missing_ok=True)
+
+    def __enter__(self) -> AlertWriter:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc is not None or not self._handle.closed:
+            self.discard()
+
+    def _flush(self) -> None:
+        sets, self._pending, self._pending_count = self._pending, [], 0
+        if not sets:
+            return
+        encoded = [encode_set(s, self._symbols) for s in sets]
+        data = np.concatenate([e[0] for e in encoded])
+        lengths = np.concatenate([e[1] for e in encoded])
+        keys = np.stack(
+            [
+                np.concatenate([s.ts for s in sets]),
+                np.concatenate([s.ordinal for s in sets]),
+                np.concatenate([np.full(len(s), s.detector, np.int64) for s in sets]),
+                lengths,
+            ]
+        )
+        order = np.lexsort((keys[2], keys[1], keys[0]))
+        self._keys.append(keys[:, order])
+        self.count += int(order.shape[0])
+        try:
+            self._handle.write(gather_lines(data, lengths, order).tobytes())
+        except OSError as exc:
+            raise InputError(f"cannot write {self._out}: {exc.strerror or exc}") from None
+
+    def _reorder(self, lengths: npt.NDArray[np.int64], order: npt.NDArray[np.int64]) -> None:
+        """Rewrite the temporary file with its lines in ``order`` (runs overlapped in time)."""
+        self._handle.flush()
+        lengths_list = lengths.tolist()
+        starts = [0, *np.cumsum(lengths[:-1]).tolist()]
+        handle, temp = _temporary(self._out)
+        try:
+            with (
+                handle,
+                open(self._temp, "rb") as src,
+                mmap.mmap(src.fileno(), 0, access=mmap.ACCESS_READ) as view,
+            ):
+                for at in range(0, order.shape[0], _REORDER_LINES):
+                    part = order[at : at + _REORDER_LINES].tolist()
+                    handle.write(
+                        b"".join(view[starts[i] : starts[i] + lengths_list[i]] for i in part)
+                    )
+                handle.flush()
+                os.fsync(handle.fileno())
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+        self._handle.close()
+        self._temp.unlink(missing_ok=True)
+        self._handle, self._temp = open(temp, "ab"), temp  # noqa: SIM115 - closed at commit
+
+
+def _temporary(out: Path) -> tuple[IO[bytes], Path]:
+    directory = out.parent if str(out.parent) else Path(".")
+    try:
+        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed by the caller
+            "wb", dir=directory, prefix=f".{out.name}.", suffix=".tmp", delete=False
+        )
+    except OSError as exc:
+        raise InputError(f"cannot write {out}: {exc.strerror or exc}") from None
+    return handle, Path(handle.name)
 
 
 def write_atomically(out: Path, lines: Sequence[str]) -> None:

@@ -136,13 +136,77 @@ class AlertSet:
     def json_lines(self, symbol_json: Sequence[str]) -> list[str]:
         """Each alert as the replay contract's JSON object (no newline).
 
-        ``symbol_json[slot]`` is the JSON text of the slot's symbol. Columns are
-        formatted a column at a time; the text equals ``json.dumps`` of
-        :meth:`Alert.to_json_dict` (floats are written by ``repr`` in both).
+        ``symbol_json[slot]`` is the JSON text of the slot's symbol. The text
+        equals ``json.dumps`` of :meth:`Alert.to_json_dict`. Rows are grouped by
+        which of their values are present (a NaN condition is left out, a missing
+        quote is ``null``); each group is formatted with one ``%`` template, whose
+        ``%r`` writes a float exactly as ``json.dumps`` does.
         """
         n = len(self)
         if n == 0:
             return []
+        columns = [np.asarray(self.conditions[k]) for k in self.conditions]
+        if any(c.dtype.kind not in "fiu" for c in columns):
+            return self._generic_json_lines(symbol_json)
+        columns = [c.astype(np.float64) if c.dtype.kind == "f" else c for c in columns]
+        ok_bid, ok_ask = _defined(self.bid), _defined(self.ask)
+        both = ok_bid & ok_ask
+        values = [
+            _dollars(self.price, _defined(self.price)),
+            *columns,
+            _dollars(self.bid, ok_bid),
+            _dollars(self.ask, ok_ask),
+            _dollars(np.where(both, self.ask - self.bid, 0), both),
+        ]
+        # Bit j of a row's shape: condition j (NaN: left out), then bid, ask and spread.
+        present = [np.isfinite(c) if c.dtype.kind == "f" else np.ones(n, np.bool_) for c in columns]
+        shape = np.zeros(n, np.int64)
+        for bit, mask in enumerate([*present, ok_bid, ok_ask, both]):
+            shape |= mask.astype(np.int64) << bit
+        times = np.datetime_as_string(self.ts.astype("datetime64[ns]"), unit="ns")
+        types = [json.dumps(t) for t in self.alert_types]
+        shapes = np.unique(shape).tolist()
+        out = [""] * n if len(shapes) > 1 else []
+        for code in shapes:
+            rows = np.flatnonzero(shape == code) if len(shapes) > 1 else slice(None)
+            fields = [
+                list(map(symbol_json.__getitem__, self.slot[rows].tolist())),
+                list(map(types.__getitem__, self.kinds[rows].tolist())),
+                values[0][rows].tolist(),
+                times[rows].tolist(),
+                *(v[rows].tolist() for bit, v in enumerate(values[1:]) if code >> bit & 1),
+            ]
+            lines = list(map(self._template(code, columns).__mod__, zip(*fields, strict=True)))
+            if isinstance(rows, slice):
+                return lines
+            for i, line in zip(rows.tolist(), lines, strict=True):
+                out[i] = line
+        return out
+
+    def _template(self, code: int, columns: Sequence[npt.NDArray[Any]]) -> str:
+        """The ``%`` template of rows whose present values are the bits of ``code``."""
+        conds = [
+            json.dumps(key).replace("%", "%%") + (": %r" if column.dtype.kind == "f" else ": %d")
+            for bit, (key, column) in enumerate(zip(self.conditions, columns, strict=True))
+            if code >> bit & 1
+        ]
+        k = len(columns)
+        bid, ask, spread = ("%r" if code >> (k + j) & 1 else "null" for j in range(3))
+        return (
+            '{"symbol": %s, "alert_type": %s, "trigger_price": %r, "trigger_time": "%sZ", '
+            '"conditions": {'
+            + ", ".join(conds)
+            + '}, "metadata": {"bid": '
+            + bid
+            + ', "ask": '
+            + ask
+            + ', "spread": '
+            + spread
+            + "}}"
+        )
+
+    def _generic_json_lines(self, symbol_json: Sequence[str]) -> list[str]:
+        """:meth:`json_lines` for condition columns that are not all numbers."""
         types = [json.dumps(t) for t in self.alert_types]
         trigger = _dollar_texts(self.price, "0.0")
         times = np.datetime_as_string(self.ts.astype("datetime64[ns]"), unit="ns").tolist()
@@ -181,6 +245,12 @@ class AlertSet:
 def _defined(prices: I64) -> npt.NDArray[np.bool_]:
     ok: npt.NDArray[np.bool_] = (prices != UNDEF_PRICE) & (prices != NO_HIGH)
     return ok
+
+
+def _dollars(prices: I64, ok: npt.NDArray[np.bool_]) -> npt.NDArray[np.float64]:
+    """Fixed-point prices in dollars (0.0 where ``ok`` is False)."""
+    dollars: npt.NDArray[np.float64] = np.where(ok, prices, 0) / _SCALE
+    return dollars
 
 
 def _reprs(values: npt.NDArray[np.float64]) -> list[str]:

@@ -21,8 +21,7 @@ import numpy.typing as npt
 from tradeassist.feeds.dbn_file import DbnFile, open_dbn
 from tradeassist.feeds.reference import load_reference
 from tradeassist.market_calendar import trading_calendar
-from tradeassist.screener.alert_output import contract_lines, write_atomically
-from tradeassist.screener.alert_set import AlertSet, merge_sets
+from tradeassist.screener.alert_output import AlertWriter
 from tradeassist.screener.config import ScreenerConfig
 from tradeassist.screener.engine import ScreenerEngine, ordered_alerts
 from tradeassist.screener.replay_store import ReplayStore
@@ -32,7 +31,6 @@ __all__ = ["BATCH_RECORDS", "replay_file"]
 
 BATCH_RECORDS = 1 << 16  # records per batch at full speed (about 5 MB)
 PACED_BATCH_RECORDS = 1 << 10  # smaller batches when paced, so alerts are not late
-MERGE_AFTER_SETS = 256  # alert sets kept before merging them (memory per alert, not per batch)
 
 
 class _Pacer:
@@ -90,11 +88,11 @@ def replay_file(
     started = time.perf_counter()
     ref = load_reference(reference, corporate_actions=corporate_actions)
     pacer = _Pacer(speed)
-    sets: list[AlertSet] = []
     records = 0
     with ExitStack() as stack:
         dbn = stack.enter_context(open_dbn(path))
         sink = stack.enter_context(ReplayStore(settings.resolved_database_url)) if store else None
+        writer = stack.enter_context(AlertWriter(out))
         engine = ScreenerEngine(
             config=ScreenerConfig.from_settings(settings),
             reference=ref,
@@ -112,18 +110,17 @@ def replay_file(
             pacer.wait_until(int(batch["ts_event"][-1]))
             found = engine.process_sets(batch)
             records += batch.shape[0]
-            sets += found
-            if len(sets) > MERGE_AFTER_SETS:
-                sets = merge_sets(sets)
+            if found:
+                writer.add(found, engine.symbols)
             if sink is not None:
                 sink.add(ordered_alerts(found), engine.drain_bars())
         bars = engine.finish()
         if sink is not None:
             sink.add([], bars)
             sink.flush()
-        write_atomically(out, contract_lines(sets, engine.symbols))
+        writer.commit()
     seconds = time.perf_counter() - started
-    alerts = sum(len(s) for s in sets)
+    alerts = writer.count
     stored = f", {sink.stored:,} new in the database" if sink is not None else ""
     rate = records / seconds if seconds > 0 else 0.0
     return (

@@ -14,32 +14,9 @@ from tradeassist.market_calendar import EASTERN, trading_calendar
 from tradeassist.screener.config import ScreenerConfig
 from tradeassist.screener.detectors.base import Detector
 from tradeassist.screener.engine import ScreenerEngine
+from tradeassist.screener.record_words import MBP1_DTYPE
 
-# The dtype of databento's DBNStore.to_ndarray() for mbp-1.
-MBP1 = np.dtype(
-    [
-        ("length", "u1"),
-        ("rtype", "u1"),
-        ("publisher_id", "u2"),
-        ("instrument_id", "u4"),
-        ("ts_event", "u8"),
-        ("price", "i8"),
-        ("size", "u4"),
-        ("action", "S1"),
-        ("side", "S1"),
-        ("flags", "u1"),
-        ("depth", "u1"),
-        ("ts_recv", "u8"),
-        ("ts_in_delta", "i4"),
-        ("sequence", "u4"),
-        ("bid_px_00", "i8"),
-        ("ask_px_00", "i8"),
-        ("bid_sz_00", "u4"),
-        ("ask_sz_00", "u4"),
-        ("bid_ct_00", "u4"),
-        ("ask_ct_00", "u4"),
-    ]
-)
+MBP1 = MBP1_DTYPE  # the dtype of databento's DBNStore.to_ndarray() for mbp-1
 UNDEF = np.iinfo(np.int64).max
 F_LAST = 128
 F_MAYBE_BAD_BOOK = 4
