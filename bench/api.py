@@ -128,24 +128,26 @@ async def fill(url: str, count: int) -> float:
 
 
 async def commit_alert(conn: asyncpg.Connection, n: int) -> tuple[int, int]:
-    """Insert one alert the way the store does (advisory lock, then insert); (id, commit ns)."""
+    """Insert one alert the way the store does (one autocommit statement taking the
+    advisory lock in a CTE, see ``tradeassist.store.alerts``); (id, commit ns)."""
     t_ns = time.time_ns()
     moment = dt.datetime.fromtimestamp(t_ns / NS, tz=dt.UTC)
-    async with conn.transaction():
-        await conn.execute("SELECT pg_advisory_xact_lock($1)", 0x7472_6164_6561_6C01)
-        alert_id = await conn.fetchval(
-            "INSERT INTO screener_alerts (idempotency_key, symbol, alert_type, trigger_price,"
-            " trigger_time, trigger_time_ns, trading_day, level, pct_move, conditions, metadata,"
-            " created_at) VALUES ($1, 'LIVE', 'gap_up', 10.0, $2, $3, $4, $5, 4.0, $6, $7, $2)"
-            " RETURNING id",
-            f"LIVE:gap_up:{moment.date()}:{n}:{uuid.uuid4().hex[:8]}",
-            moment,
-            t_ns,
-            moment.date(),
-            str(n),
-            '{"pct_move": 4.0}',
-            '{"bid": null, "ask": null, "spread": null}',
-        )
+    alert_id = await conn.fetchval(
+        "WITH insert_lock AS MATERIALIZED (SELECT pg_advisory_xact_lock($1))"
+        " INSERT INTO screener_alerts (idempotency_key, symbol, alert_type, trigger_price,"
+        " trigger_time, trigger_time_ns, trading_day, level, pct_move, conditions, metadata,"
+        " created_at) SELECT $2::text, 'LIVE', 'gap_up', 10.0, $3::timestamptz, $4::int8,"
+        " $5::date, $6::text, 4.0, $7::jsonb, $8::jsonb, $3::timestamptz"
+        " FROM insert_lock RETURNING id",
+        0x7472_6164_6561_6C01,
+        f"LIVE:gap_up:{moment.date()}:{n}:{uuid.uuid4().hex[:8]}",
+        moment,
+        t_ns,
+        moment.date(),
+        str(n),
+        '{"pct_move": 4.0}',
+        '{"bid": null, "ask": null, "spread": null}',
+    )
     return int(alert_id), time.time_ns()
 
 

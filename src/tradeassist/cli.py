@@ -145,7 +145,14 @@ def screener(
     ] = None,
     start: Annotated[
         str | None,
-        typer.Option("--start", help="Replay the live feed from this ISO time (default: today)."),
+        typer.Option(
+            "--start",
+            help=(
+                "Replay the live feed from: an ISO-8601 time (UTC unless it has an offset,"
+                " e.g. 2026-03-10T13:30:00Z), UNIX nanoseconds, or 'all' (everything the"
+                " gateway still has). Default: midnight US/Eastern today."
+            ),
+        ),
     ] = None,
 ) -> None:
     """Screen the Databento Live feed until SIGINT or SIGTERM, storing every alert."""
@@ -169,12 +176,16 @@ def screener(
 
 @app.command()
 def worker() -> None:
-    """Run the Temporal worker of the trade lifecycle (needs TEMPORAL_ADDRESS or 127.0.0.1:7233)."""
-    from tradeassist.workflows.worker import run_worker
+    """Run the Temporal worker of the trade lifecycle (needs TEMPORAL_ADDRESS or 127.0.0.1:7233).
+
+    Open trades are priced from the one-minute bars a separate `tradeassist
+    screener` stores; SIGINT or SIGTERM stops it.
+    """
+    from tradeassist.workflows.worker import serve_worker
 
     settings = _settings()
     _migrate_if_enabled(settings)
-    asyncio.run(run_worker(settings))
+    asyncio.run(serve_worker(settings))
 
 
 @app.command()
@@ -200,10 +211,41 @@ def backtest(
     store: Annotated[
         bool, typer.Option("--store", help="Store the graded outcomes in the database.")
     ] = False,
+    stop_pct: Annotated[
+        float, typer.Option("--stop-pct", help="Stop-loss, % against the entry (0: none).")
+    ] = 1.0,
+    target_pct: Annotated[
+        float, typer.Option("--target-pct", help="Take-profit, % in favour (0: none).")
+    ] = 2.0,
+    trailing_pct: Annotated[
+        float,
+        typer.Option("--trailing-pct", help="Trailing stop, % behind the best price (0: none)."),
+    ] = 0.0,
+    slippage_bps: Annotated[
+        float, typer.Option("--slippage-bps", help="Slippage on every fill, basis points.")
+    ] = 2.0,
+    commission: Annotated[
+        float, typer.Option("--commission", help="Commission, dollars per share each way.")
+    ] = 0.005,
+    quantity: Annotated[int, typer.Option("--quantity", help="Shares per trade.")] = 100,
 ) -> None:
-    """Replay history through the screener, grade every alert and print the scorecard."""
-    from tradeassist.backtest.run import run_backtest
+    """Replay history through the screener, grade every alert and print the scorecard.
 
+    Each alert is also traded on paper in its direction by the lifecycle's rules:
+    entry at the trigger price, exit at the stop, the target, the trailing stop
+    or the close, whichever comes first, after slippage and commission.
+    """
+    from tradeassist.backtest.run import run_backtest
+    from tradeassist.backtest.simulate_trades import trade_rules
+
+    rules = trade_rules(
+        quantity=quantity,
+        stop_pct=stop_pct,
+        target_pct=target_pct,
+        trail_pct=trailing_pct,
+        slippage_bps=slippage_bps,
+        commission_per_share=commission,
+    )
     settings = _settings()
     if store:
         _migrate_if_enabled(settings)
@@ -217,6 +259,7 @@ def backtest(
         sweep=sweep or (),
         csv=csv,
         progress=sys.stderr.isatty(),
+        rules=rules,
         store=store,
     )
 

@@ -126,6 +126,74 @@ class Settings(BaseSettings):
         description="How often the API follows new alert rows written by another process.",
     )
 
+    # --- background work of the API -----------------------------------------------
+    notifier: bool = Field(
+        default=True,
+        validation_alias=_env("TRADEASSIST_NOTIFIER"),
+        description="Run the notifier (alert texts, webhooks, SMS webhooks) in the API.",
+    )
+    notifier_consumer: str | None = Field(
+        default=None,
+        validation_alias=_env("TRADEASSIST_NOTIFIER_CONSUMER"),
+        description="This replica's name in the Redis consumer group; unset: host-pid-random.",
+    )
+    redis_stream: str = Field(
+        default="tradeassist:alerts",
+        validation_alias=_env("TRADEASSIST_REDIS_STREAM"),
+        description="The Redis Stream alerts go on (with REDIS_URL).",
+    )
+    grade_interval_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        validation_alias=_env("TRADEASSIST_GRADE_INTERVAL_SECONDS"),
+        description="How often live alerts are graded from stored bars; 0 turns it off.",
+    )
+
+    # --- notifier and SMS (see tradeassist.notify.config) ---------------------------
+    sms_per_minute: int = Field(
+        default=5, ge=1, validation_alias=_env("TRADEASSIST_SMS_PER_MINUTE")
+    )
+    sms_digest_seconds: float = Field(
+        default=300.0, gt=0, validation_alias=_env("TRADEASSIST_SMS_DIGEST_SECONDS")
+    )
+    sms_cost_per_segment: float = Field(
+        default=0.0083, ge=0, validation_alias=_env("TRADEASSIST_SMS_COST_PER_SEGMENT")
+    )
+    sms_daily_cap_user: float = Field(
+        default=1.00, ge=0, validation_alias=_env("TRADEASSIST_SMS_DAILY_CAP_USER")
+    )
+    sms_daily_cap_total: float = Field(
+        default=25.00, ge=0, validation_alias=_env("TRADEASSIST_SMS_DAILY_CAP_TOTAL")
+    )
+    sms_code_ttl_seconds: int = Field(
+        default=600, ge=60, validation_alias=_env("TRADEASSIST_SMS_CODE_TTL_SECONDS")
+    )
+    sms_unknown_reply: str | None = Field(
+        default=None,
+        validation_alias=_env("TRADEASSIST_SMS_UNKNOWN_REPLY"),
+        description="The answer to an unregistered number; unset: a default; empty: none.",
+    )
+    sms_help_contact: str | None = Field(
+        default=None, validation_alias=_env("TRADEASSIST_SMS_HELP_CONTACT")
+    )
+    twilio_api_base: str | None = Field(
+        default=None,
+        validation_alias=_env("TRADEASSIST_TWILIO_API_BASE"),
+        description="Another address for Twilio's REST API (a proxy); unset: Twilio's.",
+    )
+    claude_model: str = Field(
+        default="claude-haiku-5-5", validation_alias=_env("TRADEASSIST_CLAUDE_MODEL")
+    )
+    claude_timeout_seconds: float = Field(
+        default=5.0, gt=0, validation_alias=_env("TRADEASSIST_CLAUDE_TIMEOUT")
+    )
+    notify_reload_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        validation_alias=_env("TRADEASSIST_NOTIFY_RELOAD_SECONDS"),
+        description="How often the notifier re-reads subscriptions changed elsewhere.",
+    )
+
     # --- screener ---------------------------------------------------------------
     min_price: float = Field(default=1.0, validation_alias=_env("TRADEASSIST_MIN_PRICE"))
     min_day_volume: int = Field(
@@ -166,6 +234,26 @@ class Settings(BaseSettings):
         default=100,
         validation_alias=_env("TRADEASSIST_MIN_TRADE_SIZE"),
         description="Trades smaller than this (odd lots) count for volume but never set a price.",
+    )
+
+    # trade lifecycle
+    risk_per_trade: float = Field(
+        default=100.0,
+        gt=0,
+        validation_alias=_env("TRADEASSIST_RISK_PER_TRADE"),
+        description="Dollars a paper trade sized by risk loses at its stop.",
+    )
+    daily_loss_limit: float = Field(
+        default=500.0,
+        ge=0,
+        validation_alias=_env("TRADEASSIST_DAILY_LOSS_LIMIT"),
+        description="Dollars of realized loss per user and day after which entries stop; 0: off.",
+    )
+    confirm_timeout_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        validation_alias=_env("TRADEASSIST_CONFIRM_TIMEOUT_SECONDS"),
+        description="How long a proposed trade waits for its YES before it expires.",
     )
 
     @field_validator("gap_levels", mode="before")

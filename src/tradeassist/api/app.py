@@ -1,26 +1,35 @@
 """The app factory: ``create_app(settings, ...)`` builds one FastAPI app.
 
-Dependencies (engine, bus, token verifier, rate limiter) are built in the
-app's lifespan, or injected by the caller (``tradeassist run`` passes the
-in-process bus its screener publishes on), and reach the routes through
-``Depends`` (see :mod:`tradeassist.api.deps`). Nothing lives at module level.
+Dependencies (engine, bus, token verifier, rate limiter, notifier) are built
+in the app's lifespan, or injected by the caller (``tradeassist run`` passes
+the in-process bus its screener publishes on, and its trade desk), and reach
+the routes through ``Depends`` (see :mod:`tradeassist.api.deps`). Routers are
+all included when the app is built; what they need is resolved from the
+app's state per request. Nothing lives at module level.
+
+The bus: the one given; else Redis Streams with ``REDIS_URL``; else a
+follower of new alert rows in the database. Background work (the notifier,
+live grading) runs beside the requests: see :mod:`tradeassist.api.background`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 import tradeassist
 from tradeassist.api.auth import Authenticator
+from tradeassist.api.background import Background
 from tradeassist.api.embedded import jwt_secret
 from tradeassist.api.errors import install_error_handlers
 from tradeassist.api.jwks import JwksSource
@@ -34,6 +43,7 @@ from tradeassist.api.routes import (
     alerts,
     health,
     metrics,
+    phone,
     stream,
     subscriptions,
     symbols,
@@ -44,12 +54,18 @@ from tradeassist.api.state import ApiState, StreamOptions
 from tradeassist.api.tokens import TokenVerifier
 from tradeassist.bus.base import AlertBus
 from tradeassist.bus.follower import DatabaseFollowerBus
+from tradeassist.domain.trading import TradeDesk
 from tradeassist.errors import ConfigError, StorageError
+from tradeassist.notify.metrics import NotifyMetrics
+from tradeassist.notify.service import NotifyServices, build_notify
+from tradeassist.notify.webhooks import build_sms_router
 from tradeassist.settings import Settings
 from tradeassist.store.alert_queries import StoreAlertSource
 from tradeassist.store.database import create_engine, is_postgres, session_factory
 
 __all__ = ["create_app", "tcp_check"]
+
+log = logging.getLogger(__name__)
 
 DEFAULT_MAX_BODY_BYTES = 1_048_576
 API_DESCRIPTION = """
@@ -64,7 +80,15 @@ alerts after it are replayed first, then live ones: no gap, no duplicate. Refuse
 handshakes answer 401 or 429 with the usual JSON error.
 
 **Paging**: alert ids are ordered by commit; pass `next_cursor` back as `cursor`.
+
+**Twilio webhooks** (not listed below: only Twilio calls them): `POST /sms/webhook`
+(inbound texts, answered with TwiML) and `POST /sms/status` (delivery receipts),
+form-encoded and signed with `X-Twilio-Signature` against `TRADEASSIST_PUBLIC_URL`
+plus the path: 403 when the signature does not match, 503 without `TWILIO_AUTH_TOKEN`.
 """
+
+#: Paths whose successful writes change who gets which alert: the notifier re-reads then.
+_NOTIFY_CHANGES = ("/users/me/subscriptions", "/users/me/phone", "/admin/users")
 
 
 def tcp_check(address: str, timeout: float = 2.0) -> Callable[[], Awaitable[None]]:
@@ -96,6 +120,52 @@ def _engine_options(url: str) -> dict[str, Any]:
     return {"pool_pre_ping": False, "pool_size": 20, "max_overflow": 20, "pool_timeout": 10}
 
 
+def _own_bus(settings: Settings, reads: AsyncEngine, database_url: str, poll: float) -> AlertBus:
+    if settings.redis_url:
+        from tradeassist.bus.redis_streams import RedisStreamBus
+
+        return RedisStreamBus(settings.redis_url, stream=settings.redis_stream)
+    return DatabaseFollowerBus(StoreAlertSource(reads, database_url), poll_seconds=poll)
+
+
+def _notifier_of(holder: Request | FastAPI) -> NotifyServices | None:
+    app = holder.app if isinstance(holder, Request) else holder
+    state = getattr(app.state, "api", None)
+    return state.notify if isinstance(state, ApiState) else None
+
+
+class _ReloadOnChange:
+    """A successful write to subscriptions, phones or users: the notifier re-reads them.
+
+    Before the response goes out (the route's transaction has committed by
+    then), so an alert right after the response already finds the change.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] in ("GET", "HEAD", "OPTIONS")
+            or not scope["path"].startswith(_NOTIFY_CHANGES)
+        ):
+            await self.app(scope, receive, send)
+            return
+
+        async def sending(message: Any) -> None:
+            if message["type"] == "http.response.start" and int(message["status"]) < 400:
+                notify = _notifier_of(scope["app"])
+                if notify is not None:
+                    try:
+                        await notify.reload()
+                    except Exception as exc:  # the periodic reload catches up
+                        log.warning("notifier reload failed: %s", type(exc).__name__)
+            await send(message)
+
+        await self.app(scope, receive, sending)
+
+
 def create_app(
     settings: Settings,
     *,
@@ -111,6 +181,8 @@ def create_app(
     bus_poll_seconds: float | None = None,
     stream_options: StreamOptions | None = None,
     page_cache_seconds: float = 1.0,
+    desk: TradeDesk | None = None,
+    notifier: bool | None = None,
 ) -> FastAPI:
     """The API app.
 
@@ -120,7 +192,10 @@ def create_app(
     asymmetric tokens; ``static_dir`` (the dashboard's export) is served at
     ``/`` behind every API route. ``clock_ns`` is the wall clock (UTC ns).
     Alert pages are cached until the bus delivers a newer alert, at most
-    ``page_cache_seconds`` (0: no cache).
+    ``page_cache_seconds`` (0: no cache). ``notifier`` (default: the setting
+    ``TRADEASSIST_NOTIFIER``) runs the notifier and serves the SMS webhooks and
+    phone verification; ``desk`` is where texted trade commands go (default:
+    a desk that only records them; ``tradeassist run`` passes the Temporal one).
     """
     limit = rate_limit or RateLimit(
         per_minute=float(_setting(settings, "rate_limit_per_minute", 600.0)),
@@ -134,6 +209,8 @@ def create_app(
     )
     api_metrics = ApiMetrics(screener)
     database_url = settings.resolved_database_url
+    notifying = settings.notifier if notifier is None else notifier
+    notify_metrics = NotifyMetrics(api_metrics.registry) if notifying else None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -153,10 +230,14 @@ def create_app(
         reads = db.execution_options(isolation_level="AUTOCOMMIT")
         own_bus = bus is None
         alert_bus: AlertBus = (
-            bus
-            if bus is not None
-            else DatabaseFollowerBus(StoreAlertSource(reads, database_url), poll_seconds=poll)
+            bus if bus is not None else _own_bus(settings, reads, database_url, poll)
         )
+        notify = (
+            build_notify(settings=settings, sessions=sessions, metrics=notify_metrics, desk=desk)
+            if notifying
+            else None
+        )
+        background = Background()
         verifier = TokenVerifier(
             secret=jwt_secret(settings),
             jwks=JwksSource(str(jwks_location)) if jwks_location else None,
@@ -180,10 +261,20 @@ def create_app(
                 page_cache=PageCache(ttl_seconds=page_cache_seconds),
                 screener=screener,
                 temporal_check=probe_temporal,
+                notify=notify,
+                background=background,
+            )
+            if notify is not None:
+                await background.start_notifier(notify, settings, alert_bus, own_bus=own_bus)
+            background.start_grading(
+                sessions, interval_seconds=settings.grade_interval_seconds, clock_ns=clock_ns
             )
             yield
         finally:
+            await background.close()
             app.state.api = None
+            if notify is not None:
+                await notify.aclose()
             if own_bus:
                 await alert_bus.close()
             if own_engine:
@@ -204,6 +295,10 @@ def create_app(
     app.add_middleware(RequestMetrics, metrics=api_metrics)
     for module in (health, metrics, alerts, stream, symbols, users, subscriptions, trades, admin):
         app.include_router(module.router)
+    if notifying:
+        app.add_middleware(_ReloadOnChange)
+        app.include_router(phone.router)
+        app.include_router(build_sms_router(_notifier_of))
     if static_dir is not None:
         # Last, so every API route wins over a file of the same name.
         app.mount("/", StaticFiles(directory=static_dir, html=True), name="dashboard")

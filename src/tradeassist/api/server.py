@@ -35,8 +35,10 @@ def build_server(*, settings: Settings, host: str, port: int, **app_options: Any
     """A Uvicorn server for the app, to ``await server.serve()`` in a running event loop.
 
     For ``tradeassist run``, which shares its loop with the screener: pass the
-    in-process bus as ``bus=``, the screener as ``screener=`` and the dashboard
-    as ``static_dir=`` (see :func:`~tradeassist.api.app.create_app`).
+    in-process bus as ``bus=``, the screener's status as ``screener=`` (readiness
+    then checks the feed), the trade desk texted commands go to as ``desk=``
+    (a ``TradeDesk``, e.g. the Temporal one) and the dashboard as ``static_dir=``;
+    every option goes to :func:`~tradeassist.api.app.create_app`.
     """
     raise_open_file_limit()
     config = uvicorn.Config(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -13,7 +14,11 @@ from tradeassist.api.metrics import ApiMetrics, ScreenerProbe
 from tradeassist.api.page_cache import PageCache
 from tradeassist.api.ratelimit import RateLimiter
 from tradeassist.bus.base import AlertBus
+from tradeassist.notify.service import NotifyServices
 from tradeassist.settings import Settings
+
+if TYPE_CHECKING:
+    from tradeassist.api.background import Background
 
 __all__ = ["ApiState", "StreamOptions"]
 
@@ -47,3 +52,6 @@ class ApiState:
     screener: ScreenerProbe | None = None
     temporal_check: Callable[[], Awaitable[None]] | None = None
     max_feed_lag_seconds: float = 30.0
+    #: The notifier (None: ``TRADEASSIST_NOTIFIER`` is off).
+    notify: NotifyServices | None = None
+    background: Background | None = None

@@ -26,6 +26,7 @@ bar offset over the trades still open.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -33,6 +34,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tradeassist.backtest.bars import BarArrays
+from tradeassist.errors import InputError
 
 __all__ = [
     "EXIT_REASONS",
@@ -42,6 +44,7 @@ __all__ = [
     "TradeRules",
     "simulate_many",
     "simulate_trade",
+    "trade_rules",
 ]
 
 ExitReason = Literal["stop", "trailing_stop", "target", "close"]
@@ -71,6 +74,42 @@ class TradeRules:
             "slippage_bps": self.slippage_bps,
             "commission_per_share": self.commission_per_share,
         }
+
+
+def trade_rules(
+    *,
+    quantity: int = 100,
+    stop_pct: float = 1.0,
+    target_pct: float = 2.0,
+    trail_pct: float = 0.0,
+    slippage_bps: float = 2.0,
+    commission_per_share: float = 0.005,
+) -> TradeRules:
+    """:class:`TradeRules` from command-line values, where 0 turns a stop, target or
+    trailing stop off; ``InputError`` for a negative or non-finite value."""
+    values = {
+        "--quantity": quantity,
+        "--stop-pct": stop_pct,
+        "--target-pct": target_pct,
+        "--trailing-pct": trail_pct,
+        "--slippage-bps": slippage_bps,
+        "--commission": commission_per_share,
+    }
+    for name, value in values.items():
+        if not math.isfinite(value) or value < 0:
+            raise InputError(f"{name} must be a finite number, 0 or more, not {value}")
+    if quantity < 1:
+        raise InputError(f"--quantity must be at least 1 share, not {quantity}")
+    if stop_pct >= 100 or trail_pct >= 100:
+        raise InputError("--stop-pct and --trailing-pct must be under 100 (percent)")
+    return TradeRules(
+        quantity=quantity,
+        stop_pct=stop_pct or None,
+        target_pct=target_pct or None,
+        trail_pct=trail_pct or None,
+        slippage_bps=slippage_bps,
+        commission_per_share=commission_per_share,
+    )
 
 
 @dataclass(frozen=True, slots=True)

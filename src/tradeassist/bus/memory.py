@@ -8,73 +8,26 @@ bus (from another thread use ``loop.call_soon_threadsafe``).
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Sequence
-from types import TracebackType
-from typing import Self
+from collections.abc import Sequence
 
-from tradeassist.bus.base import BusClosed, BusLagged, StoredAlert
+from tradeassist.bus.base import BusClosed, StoredAlert
+from tradeassist.bus.fanout import QueueSubscription
 
 __all__ = ["InProcessBus", "InProcessSubscription"]
 
-_CLOSED: tuple[StoredAlert, ...] = ()
 
-
-class InProcessSubscription:
+class InProcessSubscription(QueueSubscription):
     """One subscriber's queue of batches."""
 
     def __init__(self, bus: InProcessBus, max_pending: int) -> None:
+        super().__init__(max_pending)
         self._bus = bus
-        self._queue: asyncio.Queue[Sequence[StoredAlert]] = asyncio.Queue(max_pending)
-        self._lagged = False
-        self._closed = False
 
-    async def __aenter__(self) -> Self:
+    async def attach(self) -> None:
         self._bus._attach(self)
-        return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def detach(self) -> None:
         self._bus._detach(self)
-
-    def _offer(self, batch: Sequence[StoredAlert]) -> None:
-        if self._lagged:
-            return
-        try:
-            self._queue.put_nowait(batch)
-        except asyncio.QueueFull:
-            # Dropping everything pending (not just the newest) keeps memory bounded
-            # and makes the catch-up from the store one query.
-            while not self._queue.empty():
-                self._queue.get_nowait()
-            self._lagged = True
-            self._queue.put_nowait(())  # wake the reader
-
-    def _close(self) -> None:
-        self._closed = True
-        while not self._queue.empty():
-            self._queue.get_nowait()
-        self._queue.put_nowait(_CLOSED)
-
-    def __aiter__(self) -> AsyncIterator[Sequence[StoredAlert]]:
-        return self._iterate()
-
-    async def _iterate(self) -> AsyncIterator[Sequence[StoredAlert]]:
-        while True:
-            batch = await self._queue.get()
-            if self._lagged:
-                while not self._queue.empty():
-                    self._queue.get_nowait()
-                self._lagged = False
-                raise BusLagged("subscriber fell behind")
-            if self._closed:
-                raise BusClosed("bus closed")
-            if batch:
-                yield batch
 
 
 class InProcessBus:
@@ -100,7 +53,7 @@ class InProcessBus:
     async def close(self) -> None:
         self._closed = True
         for sub in list(self._subscribers):
-            sub._close()
+            sub.close()
         self._subscribers.clear()
 
     async def publish(self, alerts: Sequence[StoredAlert]) -> None:
@@ -114,7 +67,7 @@ class InProcessBus:
         if self._last_id is None or batch[-1].id > self._last_id:
             self._last_id = batch[-1].id
         for sub in self._subscribers:
-            sub._offer(batch)
+            sub.offer(batch)
 
     def subscribe(self) -> InProcessSubscription:
         return InProcessSubscription(self, self._max_pending)
@@ -125,7 +78,7 @@ class InProcessBus:
 
     def _attach(self, sub: InProcessSubscription) -> None:
         if self._closed:
-            sub._close()
+            sub.close()
             return
         self._subscribers.add(sub)
 

@@ -23,14 +23,14 @@ import contextlib
 import datetime as dt
 import json
 import logging
-from collections.abc import AsyncIterator, Sequence
-from types import TracebackType
-from typing import Any, Self
+from collections.abc import Sequence
+from typing import Any
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError, ResponseError
 
-from tradeassist.bus.base import BusClosed, BusLagged, StoredAlert
+from tradeassist.bus.base import StoredAlert
+from tradeassist.bus.fanout import QueueSubscription
 from tradeassist.domain.alerts import Alert
 from tradeassist.errors import StorageError
 from tradeassist.store.database import safe_url
@@ -48,7 +48,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 DEFAULT_STREAM = "tradeassist:alerts"
-_CLOSED: tuple[StoredAlert, ...] = ()
 
 
 def encode_entry(stored: StoredAlert) -> dict[str, str]:
@@ -110,62 +109,20 @@ def unavailable(url: str, exc: Exception) -> StorageError:
     return StorageError(f"Redis at {safe_url(url)} is unavailable: {type(exc).__name__}: {exc}")
 
 
-class RedisSubscription:
+class RedisSubscription(QueueSubscription):
     """One local subscriber of a :class:`RedisStreamBus` (an ``AlertSubscription``)."""
 
+    lag_message = "subscriber fell behind the alert stream"
+
     def __init__(self, bus: RedisStreamBus, max_pending: int) -> None:
+        super().__init__(max_pending)
         self._bus = bus
-        self._queue: asyncio.Queue[Sequence[StoredAlert]] = asyncio.Queue(max_pending)
-        self._lagged = False
-        self._closed = False
 
-    async def __aenter__(self) -> Self:
+    async def attach(self) -> None:
         await self._bus._attach(self)
-        return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def detach(self) -> None:
         self._bus._detach(self)
-
-    def _offer(self, batch: Sequence[StoredAlert]) -> None:
-        if self._lagged or self._closed:
-            return
-        try:
-            self._queue.put_nowait(batch)
-        except asyncio.QueueFull:
-            self._lag()
-
-    def _lag(self) -> None:
-        while not self._queue.empty():
-            self._queue.get_nowait()
-        self._lagged = True
-        self._queue.put_nowait(())
-
-    def _close(self) -> None:
-        self._closed = True
-        while not self._queue.empty():
-            self._queue.get_nowait()
-        self._queue.put_nowait(_CLOSED)
-
-    def __aiter__(self) -> AsyncIterator[Sequence[StoredAlert]]:
-        return self._iterate()
-
-    async def _iterate(self) -> AsyncIterator[Sequence[StoredAlert]]:
-        while True:
-            batch = await self._queue.get()
-            if self._lagged:
-                while not self._queue.empty():
-                    self._queue.get_nowait()
-                self._lagged = False
-                raise BusLagged("subscriber fell behind the alert stream")
-            if self._closed:
-                raise BusClosed("bus closed")
-            if batch:
-                yield batch
 
 
 class RedisStreamBus:
@@ -214,7 +171,7 @@ class RedisStreamBus:
                 await self._reader
             self._reader = None
         for sub in list(self._subscribers):
-            sub._close()
+            sub.close()
         self._subscribers.clear()
         for client in (self._client, self._reader_client):
             if client is not None:
@@ -252,7 +209,7 @@ class RedisStreamBus:
     # --- the process's one reader ---------------------------------------------------
     async def _attach(self, sub: RedisSubscription) -> None:
         if self._closed:
-            sub._close()
+            sub.close()
             return
         if self._reader is None:
             # Read from the stream's end as it is now: alerts published from here on.
@@ -309,7 +266,7 @@ class RedisStreamBus:
                             - self._added_at_start
                         )
                         for sub in list(self._subscribers):
-                            sub._lag()
+                            sub.lag()
                 self._failure = None
             except asyncio.CancelledError:
                 raise
@@ -329,4 +286,4 @@ class RedisStreamBus:
                     log.warning("skipping a foreign entry on %s: %s", self._stream, exc)
             if batch:
                 for sub in list(self._subscribers):
-                    sub._offer(tuple(batch))
+                    sub.offer(tuple(batch))

@@ -1,11 +1,10 @@
 """Publishing committed alerts on the bus, in commit order, off the write path.
 
-The sink hands over each committed batch as "the rows with these idempotency
-keys and an id above N" (N read under the insert lock before inserting, so only
-alerts this batch stored are published: a re-derived alert after a restart is
-not sent twice). The rows are read back here, after the commit, so reading
-them never delays the next commit; a failure (the database or the bus gone)
-is retried in order until it succeeds.
+The sink hands over the rows each commit stored, as the insert returned them
+(with their commit-ordered ids; only the new ones, so an alert re-derived
+after a restart is not sent twice). Publishing runs apart from the writes, so
+a slow bus never delays the next commit; a failure (the bus gone) is retried
+in order until it succeeds.
 """
 
 from __future__ import annotations
@@ -14,23 +13,14 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
-from sqlalchemy import Select, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from tradeassist.domain.alerts import Alert
-from tradeassist.store.alert_queries import ALERT_COLUMNS, row_to_stored
 from tradeassist.store.alerts import StoredAlert
-from tradeassist.store.database import storage_errors
-from tradeassist.store.tables import AlertRow
 
-__all__ = ["CommittedBatch", "Publisher", "Publishes", "read_committed"]
+__all__ = ["Publisher", "Publishes"]
 
 log = logging.getLogger(__name__)
 
-_T = AlertRow.__table__.c
 _RETRY_S = 1.0
 
 
@@ -40,38 +30,12 @@ class Publishes(Protocol):
     async def publish(self, alerts: Sequence[StoredAlert]) -> None: ...
 
 
-@dataclass(frozen=True, slots=True)
-class CommittedBatch:
-    """Alerts one transaction stored: ids above ``after_id`` with one of ``keys``."""
-
-    after_id: int
-    keys: tuple[str, ...]
-
-
-async def read_committed(
-    sessions: async_sessionmaker[AsyncSession], url: str, batch: CommittedBatch
-) -> list[StoredAlert]:
-    """The stored rows of ``batch``, by id."""
-    query: Select[Any] = (
-        select(*ALERT_COLUMNS)
-        .where(_T.id > batch.after_id, _T.idempotency_key.in_(batch.keys))
-        .order_by(_T.id)
-    )
-    async with storage_errors(url, "read stored alerts"), sessions() as session:
-        rows = (await session.execute(query)).all()
-    return [row_to_stored(row) for row in rows]
-
-
 class Publisher:
-    """Reads back and publishes committed batches, one at a time, in order."""
+    """Publishes committed batches, one at a time, in order."""
 
-    def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], url: str, bus: Publishes
-    ) -> None:
-        self._sessions = sessions
-        self._url = url
+    def __init__(self, bus: Publishes) -> None:
         self._bus = bus
-        self._queue: deque[CommittedBatch] = deque()
+        self._queue: deque[Sequence[StoredAlert]] = deque()
         self._ready = asyncio.Event()
         self._closing = False
         self.published = 0
@@ -80,9 +44,11 @@ class Publisher:
     def pending(self) -> int:
         return len(self._queue)
 
-    def submit(self, batch: CommittedBatch) -> None:
-        self._queue.append(batch)
-        self._ready.set()
+    def submit(self, stored: Sequence[StoredAlert]) -> None:
+        """Queue the alerts one commit stored (ascending ids)."""
+        if stored:
+            self._queue.append(stored)
+            self._ready.set()
 
     def close(self) -> None:
         """Finish what is queued, then stop (``run`` returns)."""
@@ -98,10 +64,9 @@ class Publisher:
                 self._ready.clear()
                 await self._ready.wait()
                 continue
+            batch = self._queue[0]
             try:
-                stored = await read_committed(self._sessions, self._url, self._queue[0])
-                if stored:
-                    await self._bus.publish(stored)
+                await self._bus.publish(batch)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -114,13 +79,9 @@ class Publisher:
                 continue
             failing = False
             self._queue.popleft()
-            self.published += len(stored)
+            self.published += len(batch)
 
 
 def _reason(exc: Exception) -> str:
     message = getattr(exc, "message", None)
     return str(message) if message else type(exc).__name__
-
-
-def keys_of(alerts: Sequence[Alert]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(a.idempotency_key for a in alerts))

@@ -17,10 +17,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import signal
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +38,7 @@ from tradeassist.market_calendar import trading_calendar
 from tradeassist.screener.config import ScreenerConfig
 from tradeassist.screener.engine import ScreenerEngine
 from tradeassist.settings import Settings
+from tradeassist.signals import stop_on_signals
 
 __all__ = [
     "STOP_BUDGET_S",
@@ -123,31 +122,13 @@ def _bus_for(settings: Settings) -> AlertBus | None:
     if settings.redis_url:
         from tradeassist.bus.redis_streams import RedisStreamBus
 
-        return RedisStreamBus(settings.redis_url)
+        return RedisStreamBus(settings.redis_url, stream=settings.redis_stream)
     return None
 
 
 def _spool_path(settings: Settings, shard: Shard | None) -> Path:
     name = "alerts.jsonl" if shard is None else f"alerts-{shard.label}.jsonl"
     return settings.data_dir / "spool" / name
-
-
-@contextlib.contextmanager
-def _signals_set(stop: asyncio.Event) -> Iterator[None]:
-    """SIGINT and SIGTERM set ``stop`` while inside (where the loop supports it)."""
-    loop = asyncio.get_running_loop()
-    installed = []
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(sig, stop.set)
-            installed.append(sig)
-        except (NotImplementedError, RuntimeError, ValueError):
-            pass  # not the main thread: the caller stops us through ``stop``
-    try:
-        yield
-    finally:
-        for sig in installed:
-            loop.remove_signal_handler(sig)
 
 
 async def run_screener(
@@ -198,7 +179,7 @@ async def run_screener(
     try:
         if alert_bus is not None:
             await alert_bus.start()
-        with _signals_set(stopping) if stop is None else contextlib.nullcontext():
+        with stop_on_signals(stopping) if stop is None else contextlib.nullcontext():
             await _serve(market, pipeline, writer, stopping, status)
     finally:
         if own_bus and alert_bus is not None:

@@ -1,12 +1,14 @@
 """Batched writes of alerts (and bars), with a durable spool for database outages.
 
 One alert writer: whatever waits when the previous commit ends goes in the
-next transaction (``insert_alerts``, idempotent by key), so under load
-batches grow and at rest an alert commits on its own at once. After each
-commit the latency of every alert (record arrival to commit) is recorded and
-the batch is handed to the :class:`Publisher`. Bars go through a
-:class:`~tradeassist.live.bar_writer.BarWriter`, which never holds an alert
-back for long.
+next transaction (``store_alerts``, idempotent by key), so under load
+batches grow and at rest an alert commits on its own at once. On PostgreSQL
+that is one statement on an autocommit connection (one round trip); on
+SQLite one INSERT and a COMMIT. After each commit the latency of every alert
+(record arrival to commit) is recorded and the rows the insert returned (the
+alerts stored now, with their ids) are handed to the :class:`Publisher`.
+Bars go through a :class:`~tradeassist.live.bar_writer.BarWriter`, which
+never holds an alert back for long.
 
 When the database cannot be reached, alerts go to the :class:`AlertSpool`
 (on disk, fsync-ed) instead, and every ``retry_s`` the sink tries to flush the
@@ -23,7 +25,6 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tradeassist.domain.alerts import Alert
@@ -31,11 +32,10 @@ from tradeassist.domain.bars import Bar
 from tradeassist.errors import StorageError
 from tradeassist.live.bar_writer import BarWriter
 from tradeassist.live.metrics import LiveMetrics, ScreenerStatus
-from tradeassist.live.publisher import CommittedBatch, Publisher, keys_of
+from tradeassist.live.publisher import Publisher
 from tradeassist.live.spool import AlertSpool
-from tradeassist.store.alerts import insert_alerts
+from tradeassist.store.alerts import store_alerts
 from tradeassist.store.database import is_postgres, storage_errors
-from tradeassist.store.tables import ALERT_INSERT_LOCK_KEY, AlertRow
 
 __all__ = ["AlertSink", "PendingAlert"]
 
@@ -85,6 +85,7 @@ class AlertSink:
         self._alerts: deque[PendingAlert] = deque()
         self._inflight: list[Alert] = []  # taken for a commit that has not returned yet
         postgres = is_postgres(database_url)
+        self._autocommit = postgres
         self._write_lock = None if postgres else asyncio.Lock()  # SQLite: one writer
         self._bars = BarWriter(
             sessions,
@@ -186,29 +187,25 @@ class AlertSink:
 
     async def _commit(self, alerts: list[Alert]) -> int:
         """Insert in one transaction; returns the commit time (the sink's clock)."""
-        url = self._url
-        publishing = self._publisher is not None
-        before = 0
         writer = self._write_lock if self._write_lock is not None else contextlib.nullcontext()
-        async with writer, storage_errors(url, "store alerts"), self._sessions() as s, s.begin():
-            if publishing:  # which rows are new: ids above the highest one now
-                conn = await s.connection()
-                if conn.dialect.name == "postgresql":
-                    # Taken before reading the highest id, so no other inserter can add
-                    # rows between that read and ours (insert_alerts takes it again).
-                    lock = text("SELECT pg_advisory_xact_lock(:key)")
-                    await conn.execute(lock, {"key": ALERT_INSERT_LOCK_KEY})
-                before = int(await s.scalar(select(func.max(AlertRow.id))) or 0)
-            new = await insert_alerts(s, alerts=alerts)
-        committed = self._clock()
+        async with writer, storage_errors(self._url, "store alerts"), self._sessions() as s:
+            if self._autocommit:
+                # PostgreSQL: the insert is one statement taking the insert lock itself,
+                # so on its own it is the transaction: no BEGIN, no COMMIT round trip.
+                await s.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+            stored = await store_alerts(s, alerts=alerts)
+            await s.commit()
+            committed = self._clock()  # before the connection goes back to the pool
         if self._db_down:
             log.warning("the database is reachable again")
         self._db_down = False
-        self._metrics.alerts_stored.inc(new)
-        self._status.alerts_stored += new
+        self._metrics.alerts_stored.inc(len(stored))
+        self._status.alerts_stored += len(stored)
         self._sync_status()
-        if new and publishing and self._publisher is not None:
-            self._publisher.submit(CommittedBatch(before, keys_of(alerts)))
+        if stored and self._publisher is not None:
+            # Only what this commit stored: an alert re-derived after a restart
+            # (already stored) is not published twice.
+            self._publisher.submit(stored)
         return committed
 
     async def _flush_spool(self) -> None:

@@ -39,7 +39,7 @@ class StoreWriter:
     ) -> None:
         self._engine = create_engine(database_url, pool_pre_ping=False)
         sessions = session_factory(self._engine)
-        self._publisher = None if bus is None else Publisher(sessions, database_url, bus)
+        self._publisher = None if bus is None else Publisher(bus)
         self._sink = AlertSink(
             sessions,
             database_url=database_url,

@@ -1,31 +1,35 @@
-"""The notifier's tunables, with defaults; the entry point fills them from the environment.
+"""The notifier's tunables, with defaults; :func:`config_from_settings` fills them.
 
-Proposed environment names (flat, ``TRADEASSIST_`` prefix), one per field:
+The environment names (flat, ``TRADEASSIST_`` prefix, fields of
+:class:`~tradeassist.settings.Settings`), one per field:
 
-=====================================  ===============================  =================
-field                                  variable                         default
-=====================================  ===============================  =================
-sms_per_minute                         TRADEASSIST_SMS_PER_MINUTE       5 texts
-digest_window_seconds                  TRADEASSIST_SMS_DIGEST_SECONDS   300 s
-cost_per_segment                       TRADEASSIST_SMS_COST_PER_SEGMENT 0.0083 dollars
-daily_cap_per_user                     TRADEASSIST_SMS_DAILY_CAP_USER   1.00 dollars
-daily_cap_total                        TRADEASSIST_SMS_DAILY_CAP_TOTAL  25.00 dollars
-verification_ttl_seconds               TRADEASSIST_SMS_CODE_TTL_SECONDS 600 s
-claude_model                           TRADEASSIST_CLAUDE_MODEL         claude-haiku-5-5
-claude_timeout_seconds                 TRADEASSIST_CLAUDE_TIMEOUT       5 s
-twilio_api_base                        TRADEASSIST_TWILIO_API_BASE      unset (Twilio's)
-unknown_number_reply                   TRADEASSIST_SMS_UNKNOWN_REPLY    a fixed sentence
-help_contact                           TRADEASSIST_SMS_HELP_CONTACT     "the dashboard"
-=====================================  ===============================  =================
+=====================================  ==================================  =================
+field                                  variable                            default
+=====================================  ==================================  =================
+sms_per_minute                         TRADEASSIST_SMS_PER_MINUTE          5 texts
+digest_window_seconds                  TRADEASSIST_SMS_DIGEST_SECONDS      300 s
+cost_per_segment                       TRADEASSIST_SMS_COST_PER_SEGMENT    0.0083 dollars
+daily_cap_per_user                     TRADEASSIST_SMS_DAILY_CAP_USER      1.00 dollars
+daily_cap_total                        TRADEASSIST_SMS_DAILY_CAP_TOTAL     25.00 dollars
+verification_ttl_seconds               TRADEASSIST_SMS_CODE_TTL_SECONDS    600 s
+claude_model                           TRADEASSIST_CLAUDE_MODEL            claude-haiku-5-5
+claude_timeout_seconds                 TRADEASSIST_CLAUDE_TIMEOUT          5 s
+twilio_api_base                        TRADEASSIST_TWILIO_API_BASE         unset (Twilio's)
+unknown_number_reply                   TRADEASSIST_SMS_UNKNOWN_REPLY       a fixed sentence
+help_contact                           TRADEASSIST_SMS_HELP_CONTACT        the dashboard
+reload_seconds                         TRADEASSIST_NOTIFY_RELOAD_SECONDS   30 s
+=====================================  ==================================  =================
 
 The rest keep their defaults unless someone needs to change them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-__all__ = ["DEFAULT_CLAUDE_MODEL", "NotifyConfig"]
+from tradeassist.settings import Settings
+
+__all__ = ["DEFAULT_CLAUDE_MODEL", "NotifyConfig", "config_from_settings"]
 
 #: Claude's fastest current model: a text command must be understood in well under a second.
 DEFAULT_CLAUDE_MODEL = "claude-haiku-5-5"
@@ -94,3 +98,26 @@ class NotifyConfig:
     # --- the directory of subscriptions ---------------------------------------------------------
     reload_seconds: float = 30.0
     """How often the notifier re-reads subscriptions (changes made here reload at once)."""
+
+
+def config_from_settings(settings: Settings, base: NotifyConfig | None = None) -> NotifyConfig:
+    """``base`` (default: the defaults) with every field the settings name filled in."""
+    config = base or NotifyConfig()
+    unknown_reply = config.unknown_number_reply
+    if settings.sms_unknown_reply is not None:
+        unknown_reply = settings.sms_unknown_reply.strip() or None  # empty: answer nothing
+    return replace(
+        config,
+        sms_per_minute=settings.sms_per_minute,
+        digest_window_seconds=settings.sms_digest_seconds,
+        cost_per_segment=settings.sms_cost_per_segment,
+        daily_cap_per_user=settings.sms_daily_cap_user,
+        daily_cap_total=settings.sms_daily_cap_total,
+        verification_ttl_seconds=settings.sms_code_ttl_seconds,
+        claude_model=settings.claude_model,
+        claude_timeout_seconds=settings.claude_timeout_seconds,
+        twilio_api_base=settings.twilio_api_base or config.twilio_api_base,
+        unknown_number_reply=unknown_reply,
+        help_contact=settings.sms_help_contact or config.help_contact,
+        reload_seconds=settings.notify_reload_seconds,
+    )

@@ -6,8 +6,10 @@ and ``TWILIO_FROM_NUMBER`` are set, else the console outbox), the queue and
 its sender, the core with its channels, the per-user push hub, the parser
 (Claude when ``ANTHROPIC_API_KEY`` is set, else the grammar), the
 conversation, the inbound handler, phone verification and the router. The
-API includes ``services.router()``; ``services.run(stop, bus)`` runs the
-loops (sender, digests, subscription reloads, alerts from the bus).
+API includes ``services.router()`` (or :func:`build_sms_router` resolving the
+services per request); ``services.run(stop, bus)`` runs the loops (sender,
+digests, subscription reloads, alerts from the bus through a
+:class:`~tradeassist.notify.follow.CursorFeed`, or from ``feed=``).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TextIO
@@ -26,17 +28,18 @@ from fastapi import APIRouter
 from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from tradeassist.bus.base import AlertBus, BusClosed, BusLagged
+from tradeassist.bus.base import AlertBus, StoredAlert
 from tradeassist.domain.trading import TradeDesk
 from tradeassist.notify.channels.console import ConsoleTransport
 from tradeassist.notify.channels.sms import SmsChannel
 from tradeassist.notify.channels.webhook import WebhookChannel
 from tradeassist.notify.channels.websocket import UserPushHub, WebSocketChannel
-from tradeassist.notify.config import NotifyConfig
+from tradeassist.notify.config import NotifyConfig, config_from_settings
 from tradeassist.notify.conversation import Conversation
 from tradeassist.notify.core import NotifierCore
 from tradeassist.notify.desk import RecordingTradeDesk
 from tradeassist.notify.directory import load_index
+from tradeassist.notify.follow import AlertFeed, CursorFeed
 from tradeassist.notify.inbound import InboundHandler
 from tradeassist.notify.metrics import NotifyMetrics
 from tradeassist.notify.parser import CommandParser
@@ -49,7 +52,6 @@ from tradeassist.notify.sms.twilio_transport import TwilioTransport
 from tradeassist.notify.sms.verification import PhoneVerifier
 from tradeassist.notify.webhooks import build_sms_router
 from tradeassist.settings import Settings
-from tradeassist.store.alerts import list_alerts
 
 __all__ = ["NotifyServices", "build_notify", "sms_transport"]
 
@@ -100,34 +102,50 @@ class NotifyServices:
     _reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def router(self) -> APIRouter:
-        """``POST /sms/webhook`` and ``POST /sms/status``."""
-        return build_sms_router(
-            settings=self.settings,
-            inbound=self.inbound,
-            sessions=self.sessions,
-            metrics=self.metrics,
-        )
+        """``POST /sms/webhook`` and ``POST /sms/status``, bound to these services."""
+        return build_sms_router(lambda _request: self)
 
     async def reload(self, user_id: str | None = None) -> None:
         """Re-read subscriptions and users into the core (after any change)."""
         async with self._reload_lock:
             self.core.replace_index(await load_index(self.sessions))
 
-    async def run(self, stop: asyncio.Event, bus: AlertBus | None = None) -> None:
-        """Run the sender, digest, reload and (with a bus) alert loops until ``stop`` is set."""
+    async def run(
+        self,
+        stop: asyncio.Event,
+        bus: AlertBus | None = None,
+        *,
+        feed: AlertFeed | None = None,
+    ) -> None:
+        """Run the sender, digest, reload and alert loops until ``stop`` is set.
+
+        Alerts come from ``feed``, or from ``bus`` through the store's cursor
+        (:class:`~tradeassist.notify.follow.CursorFeed`); with neither, none.
+        """
+        source = feed if feed is not None else (None if bus is None else self.cursor_feed(bus))
         await self.reload()
         loops = [
             asyncio.create_task(self.sender.run(stop)),
             asyncio.create_task(self._every(stop, 5.0, self._flush)),
             asyncio.create_task(self._every(stop, self.config.reload_seconds, self.reload)),
         ]
-        follower = None if bus is None else asyncio.create_task(self._follow(bus))
+        follower = None if source is None else asyncio.create_task(source.run(self.handle))
         try:
             await stop.wait()
         finally:
-            if follower is not None:
-                follower.cancel()  # it waits on the bus; the other loops watch ``stop``
+            if follower is not None and source is not None:
+                async with source.working:  # a batch in hand is finished first
+                    follower.cancel()
             await asyncio.gather(*loops, *([follower] if follower else []), return_exceptions=True)
+
+    def cursor_feed(self, bus: AlertBus, name: str = "notifier") -> CursorFeed:
+        """Alerts from ``bus``, claimed through the store's cursor ``name``."""
+        return CursorFeed(bus, self.sessions, name=name)
+
+    async def handle(self, batch: Sequence[StoredAlert]) -> None:
+        """Notify everyone a batch of new alerts concerns, in order."""
+        for stored in batch:
+            await self.core.notify(stored)
 
     async def _flush(self) -> None:
         await self.core.flush_digests()
@@ -146,37 +164,6 @@ class NotifyServices:
             except Exception:  # keep looping: the next round may work
                 _log.exception("notifier loop failed")
 
-    async def _follow(self, bus: AlertBus) -> None:
-        """Alerts from the bus into the core; after a lag, catch up from the store by id."""
-        last_id = 0
-        while True:
-            try:
-                async with bus.subscribe() as subscription:
-                    if last_id:
-                        last_id = await self._catch_up(last_id)
-                    async for batch in subscription:
-                        for stored in batch:
-                            if stored.id > last_id:
-                                await self.core.notify(stored)
-                                last_id = stored.id
-            except BusLagged:
-                continue
-            except BusClosed:
-                return
-            except Exception:  # the store or a channel failed: try again shortly
-                _log.exception("notifier bus loop failed")
-                await asyncio.sleep(1.0)
-
-    async def _catch_up(self, after_id: int) -> int:
-        while True:
-            async with self.sessions() as session:
-                page = await list_alerts(session, after_id=after_id, limit=500)
-            for stored in page:
-                await self.core.notify(stored)
-                after_id = stored.id
-            if len(page) < 500:
-                return after_id
-
     async def aclose(self) -> None:
         """Wait for webhook deliveries in flight and close the clients."""
         await self.webhooks.drain()
@@ -190,6 +177,7 @@ def build_notify(
     sessions: async_sessionmaker[AsyncSession],
     config: NotifyConfig | None = None,
     registry: CollectorRegistry | None = None,
+    metrics: NotifyMetrics | None = None,
     desk: TradeDesk | None = None,
     transport: SmsTransport | None = None,
     anthropic: AsyncAnthropic | None = None,
@@ -197,8 +185,8 @@ def build_notify(
     clock: Callable[[], datetime] = _utcnow,
 ) -> NotifyServices:
     """Build every part; anything passed in replaces what the settings would choose."""
-    cfg = config or NotifyConfig()
-    metrics = NotifyMetrics(registry)
+    cfg = config or config_from_settings(settings)
+    metrics = metrics or NotifyMetrics(registry)
     sms = transport or sms_transport(settings, cfg)
     outbox = SmsOutbox(sessions=sessions, from_number=sms.from_number, config=cfg, clock=clock)
     sender = SmsSender(

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 from tradeassist.domain.alerts import Alert
-from tradeassist.store.alerts import StoredAlert
+from tradeassist.store.alerts import STORED_COLUMNS, StoredAlert, row_to_stored
 from tradeassist.store.database import storage_errors
 from tradeassist.store.tables import AlertRow
 
@@ -42,18 +42,7 @@ __all__ = [
 
 _T = AlertRow.__table__.c
 #: The columns :func:`row_to_stored` reads.
-ALERT_COLUMNS = (
-    _T.id,
-    _T.symbol,
-    _T.alert_type,
-    _T.trigger_price,
-    _T.trigger_time_ns,
-    _T.trading_day,
-    _T.level,
-    _T.conditions,
-    _T["metadata"],
-    _T.created_at,
-)
+ALERT_COLUMNS = STORED_COLUMNS
 #: The columns of :func:`page_alert_records`: documents as JSON text, passed through unparsed.
 RECORD_COLUMNS = (
     _T.id,
@@ -144,22 +133,6 @@ def pct_move(alert: Alert) -> float | None:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
     return None
-
-
-def row_to_stored(row: Row[Any]) -> StoredAlert:
-    """A selected row (columns as in this module) as a :class:`StoredAlert`."""
-    m = row._mapping
-    alert = Alert(
-        symbol=m["symbol"],
-        alert_type=m["alert_type"],
-        trigger_price=float(m["trigger_price"]),
-        trigger_time_ns=int(m["trigger_time_ns"]),
-        trading_day=m["trading_day"].isoformat(),
-        level=m["level"],
-        conditions=dict(m["conditions"] or {}),
-        metadata=dict(m["metadata"] or {}),
-    )
-    return StoredAlert(id=int(m["id"]), alert=alert, created_at=m["created_at"])
 
 
 def _select(filt: AlertFilter | None) -> Select[Any]:

@@ -7,24 +7,29 @@ alert with an id above N" never skips one that committed late.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Select, func, select, text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from tradeassist.domain.alerts import Alert
 from tradeassist.store.tables import ALERT_INSERT_LOCK_KEY, AlertRow
 from tradeassist.store.upsert import insert_for, json_safe
 
 __all__ = [
+    "STORED_COLUMNS",
     "StoredAlert",
     "get_alert",
     "insert_alerts",
     "latest_alert_id",
     "list_alerts",
+    "row_to_stored",
+    "store_alerts",
 ]
 
 MAX_LIMIT = 1000
@@ -77,34 +82,107 @@ def _stored(row: AlertRow) -> StoredAlert:
     return StoredAlert(id=row.id, alert=alert, created_at=row.created_at)
 
 
-async def insert_alerts(session: AsyncSession, *, alerts: Sequence[Alert]) -> int:
-    """Store ``alerts`` in the session's transaction; return how many were new.
+_T = AlertRow.__table__.c
+#: The columns :func:`row_to_stored` reads (what an insert returns).
+STORED_COLUMNS = (
+    _T.id,
+    _T.symbol,
+    _T.alert_type,
+    _T.trigger_price,
+    _T.trigger_time_ns,
+    _T.trading_day,
+    _T.level,
+    _T.conditions,
+    _T["metadata"],
+    _T.created_at,
+)
+_RETURNING = ", ".join(c.name for c in STORED_COLUMNS)
+# PostgreSQL: one statement, one round trip. The advisory lock is taken in a CTE
+# the rows are joined with, so it is held before the first id is drawn (no row
+# reaches the insert without it) and until the transaction ends. The arrays keep
+# the statement text the same for any batch size: it is prepared once.
+_POSTGRES_INSERT = text(
+    f"""
+WITH insert_lock AS MATERIALIZED (SELECT pg_advisory_xact_lock(:lock_key))
+INSERT INTO screener_alerts (idempotency_key, symbol, alert_type, trigger_price,
+    trigger_time, trigger_time_ns, trading_day, level, pct_move, conditions, metadata)
+SELECT v.idempotency_key, v.symbol, v.alert_type, v.trigger_price, v.trigger_time,
+    v.trigger_time_ns, v.trading_day, v.level, v.pct_move,
+    CAST(v.conditions AS jsonb), CAST(v.metadata AS jsonb)
+FROM insert_lock, unnest(
+    CAST(:idempotency_key AS text[]), CAST(:symbol AS text[]), CAST(:alert_type AS text[]),
+    CAST(:trigger_price AS float8[]), CAST(:trigger_time AS timestamptz[]),
+    CAST(:trigger_time_ns AS int8[]), CAST(:trading_day AS date[]), CAST(:level AS text[]),
+    CAST(:pct_move AS float8[]), CAST(:conditions AS text[]), CAST(:metadata AS text[])
+) AS v(idempotency_key, symbol, alert_type, trigger_price, trigger_time, trigger_time_ns,
+    trading_day, level, pct_move, conditions, metadata)
+ON CONFLICT (idempotency_key) DO NOTHING
+RETURNING {_RETURNING}
+"""
+).columns(*STORED_COLUMNS)
+
+
+def row_to_stored(row: Row[Any]) -> StoredAlert:
+    """A row of :data:`STORED_COLUMNS` as a :class:`StoredAlert`."""
+    m = row._mapping
+    alert = Alert(
+        symbol=m["symbol"],
+        alert_type=m["alert_type"],
+        trigger_price=float(m["trigger_price"]),
+        trigger_time_ns=int(m["trigger_time_ns"]),
+        trading_day=m["trading_day"].isoformat(),
+        level=m["level"],
+        conditions=dict(m["conditions"] or {}),
+        metadata=dict(m["metadata"] or {}),
+    )
+    return StoredAlert(id=int(m["id"]), alert=alert, created_at=m["created_at"])
+
+
+def _postgres_params(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    params: dict[str, Any] = {name: [row[name] for row in rows] for name in rows[0]}
+    params["conditions"] = [json.dumps(c, separators=(",", ":")) for c in params["conditions"]]
+    params["metadata"] = [json.dumps(m, separators=(",", ":")) for m in params["metadata"]]
+    params["lock_key"] = ALERT_INSERT_LOCK_KEY
+    return params
+
+
+async def store_alerts(
+    session: AsyncSession | AsyncConnection, *, alerts: Sequence[Alert]
+) -> list[StoredAlert]:
+    """Store ``alerts`` in the current transaction; return the rows stored now, by id.
 
     Idempotent: an alert whose idempotency key is already stored (or repeats
-    within ``alerts``) is skipped by ``ON CONFLICT DO NOTHING``, on both
-    databases, so replays, restarts and concurrent screeners store it once.
-    Sent as batched multi-row inserts. On PostgreSQL this first takes the
-    alert-insert advisory lock, held until the caller commits: commit soon.
+    within ``alerts``) is skipped by ``ON CONFLICT DO NOTHING`` and is not
+    returned, on both databases, so replays, restarts and concurrent screeners
+    store it once and only its first storing returns it. One statement: on
+    PostgreSQL it also takes the alert-insert advisory lock (commit-ordered
+    ids, see :mod:`tradeassist.store.tables`), held until the transaction
+    ends: commit soon, or run it on an autocommit connection, where the
+    statement is the transaction.
     """
     first: dict[str, Alert] = {}
     for alert in alerts:
         first.setdefault(alert.idempotency_key, alert)
     if not first:
-        return 0
+        return []
     rows = [_values(alert) for alert in first.values()]
-    conn = await session.connection()
+    conn = session if isinstance(session, AsyncConnection) else await session.connection()
     if conn.dialect.name == "postgresql":
-        await conn.execute(
-            text("SELECT pg_advisory_xact_lock(:key)"), {"key": ALERT_INSERT_LOCK_KEY}
+        result = await conn.execute(_POSTGRES_INSERT, _postgres_params(rows))
+    else:
+        table = AlertRow.__table__
+        stmt = (
+            insert_for(conn.dialect.name, table)  # type: ignore[arg-type]
+            .on_conflict_do_nothing(index_elements=[table.c.idempotency_key])
+            .returning(*STORED_COLUMNS)
         )
-    table = AlertRow.__table__
-    stmt = (
-        insert_for(conn.dialect.name, table)  # type: ignore[arg-type]
-        .on_conflict_do_nothing(index_elements=[table.c.idempotency_key])
-        .returning(table.c.id)
-    )
-    result = await conn.execute(stmt, rows)
-    return len(result.all())
+        result = await conn.execute(stmt, rows)
+    return sorted((row_to_stored(row) for row in result), key=lambda s: s.id)
+
+
+async def insert_alerts(session: AsyncSession, *, alerts: Sequence[Alert]) -> int:
+    """:func:`store_alerts`, returning only how many alerts were new."""
+    return len(await store_alerts(session, alerts=alerts))
 
 
 async def get_alert(session: AsyncSession, *, alert_id: int) -> StoredAlert | None:

@@ -161,9 +161,14 @@ def _sqlite_file(parsed: URL) -> Path | None:
 
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets readers run while the screener writes; the busy timeout makes a
-    # second writer wait for the lock instead of failing at once.
+    # second writer wait for the lock instead of failing at once. Under WAL,
+    # synchronous=NORMAL syncs the log at checkpoints instead of at every commit:
+    # a committed transaction survives a crash or kill of the process (the log is
+    # in the OS's cache), and the file is never corrupted; only a power loss or
+    # an OS crash can undo the last commits. That trade halves a commit's time.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
@@ -173,8 +178,9 @@ def create_engine(url: str, **engine_kw: Any) -> AsyncEngine:
     """An ``AsyncEngine`` for ``url`` (see :func:`normalize_url`).
 
     SQLite: the file's folder is created and each connection runs in WAL mode
-    with a busy timeout. PostgreSQL: a pre-pinged connection pool. Extra
-    keyword arguments go to SQLAlchemy's ``create_async_engine``.
+    (``synchronous=NORMAL``: durable across process crashes) with a busy
+    timeout. PostgreSQL: a pre-pinged connection pool. Extra keyword arguments
+    go to SQLAlchemy's ``create_async_engine``.
     """
     normalized, connect_args = normalize_url(url)
     parsed = make_url(normalized)

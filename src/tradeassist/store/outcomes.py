@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from tradeassist.domain.alerts import Alert
+from tradeassist.store.alert_queries import AlertFilter
 from tradeassist.store.alerts import StoredAlert
 from tradeassist.store.tables import AlertOutcomeRow, AlertRow
 from tradeassist.store.types import utcnow
@@ -177,12 +178,18 @@ async def outcomes_for(session: AsyncSession, alert_ids: Sequence[int]) -> dict[
 
 
 async def outcome_stats_by_type(
-    session: AsyncSession, *, since: Moment, until: Moment
+    session: AsyncSession,
+    *,
+    since: Moment,
+    until: Moment,
+    filt: AlertFilter | None = None,
 ) -> list[OutcomeStats]:
     """Outcome stats per alert type over alerts triggered in ``[since, until)``.
 
-    ``since``/``until`` are aware datetimes or UTC nanoseconds (None: open).
-    Alerts without an outcome row are not counted; types sorted by name.
+    ``since``/``until`` are aware datetimes or UTC nanoseconds (None: open);
+    ``filt`` narrows the alerts further (symbols, types, minimum move; its own
+    window too), as ``GET /alerts/stats`` filters its counts. Alerts without an
+    outcome row are not counted; types sorted by name.
     """
     hit = func.sum(case((_O.ret_30m > 0, 1), else_=0), type_=Integer)
     columns = [
@@ -198,7 +205,7 @@ async def outcome_stats_by_type(
     query = (
         select(*columns)
         .select_from(AlertRow.__table__.join(AlertOutcomeRow.__table__))
-        .where(*_window(since, until))
+        .where(*_window(since, until), *(filt.clauses() if filt is not None else ()))
         .group_by(_A.alert_type)
         .order_by(_A.alert_type)
     )

@@ -75,6 +75,23 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
+def postgres_prefix_index(name: str) -> Index:
+    """``symbol text_pattern_ops`` on PostgreSQL only: serves ``symbol LIKE 'AB%'``
+    under any collation (a plain btree does only under C). SQLite uses ``GLOB``."""
+    index = Index(name, "symbol", postgresql_ops={"symbol": "text_pattern_ops"})
+    return index.ddl_if(dialect="postgresql")
+
+
+def index_applies(index: Index, dialect: str) -> bool:
+    """Whether ``index`` exists on ``dialect`` (False for another dialect's ``ddl_if``)."""
+    only = index._ddl_if  # where SQLAlchemy keeps ddl_if()'s arguments
+    return only is None or only.dialect is None or dialect in _names(only.dialect)
+
+
+def _names(value: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
@@ -115,6 +132,8 @@ class AlertRow(Base):
         Index(None, "symbol", "trigger_time"),
         Index(None, "alert_type", "trigger_time"),
         Index(None, "trading_day"),
+        Index(None, "symbol", "alert_type", "id"),
+        postgres_prefix_index("ix_screener_alerts_symbol_pattern"),
         {"sqlite_autoincrement": True},
     )
 
@@ -203,6 +222,7 @@ class BarRow(Base):
     """One completed one-minute bar; ``bar`` holds o, h, l, c, v, trades, vwap."""
 
     __tablename__ = "market_data_cache"
+    __table_args__ = (postgres_prefix_index("ix_market_data_cache_symbol_pattern"),)
 
     symbol: Mapped[str] = mapped_column(String(32), primary_key=True)
     start: Mapped[datetime] = mapped_column(UtcDateTime(), primary_key=True)  # the minute
@@ -387,3 +407,18 @@ class AlertOutcomeRow(Base):
     trade_return: Mapped[float | None] = mapped_column(Float)  # fraction of the entry value
     complete: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     graded_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+# --- The notifier's position (added with the API wiring; see tradeassist.notify.follow) ---
+
+
+class NotifierCursorRow(Base):
+    """How far a notifier has claimed the alert stream: every alert up to ``last_alert_id``."""
+
+    __tablename__ = "notifier_cursors"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_alert_id: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(
+        UtcDateTime(), default=utcnow, onupdate=utcnow, server_default=func.now()
+    )

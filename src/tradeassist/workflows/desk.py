@@ -28,7 +28,6 @@ from tradeassist.store.audit import has_action, record_action
 from tradeassist.store.tables import TradeRow
 from tradeassist.store.types import utcnow
 from tradeassist.store.write_guard import WriteGuard
-from tradeassist.workflows import levels as lv
 from tradeassist.workflows import risk
 from tradeassist.workflows.inputs import (
     TASK_QUEUE,
@@ -42,6 +41,7 @@ from tradeassist.workflows.inputs import (
 from tradeassist.workflows.market_hours import eastern_day_start
 from tradeassist.workflows.ports import Clock, PriceSource
 from tradeassist.workflows.watcher import WatchEntry
+from tradeassist.workflows.watchlist import open_entries
 
 __all__ = ["TemporalTradeDesk"]
 
@@ -232,29 +232,12 @@ class TemporalTradeDesk:
         state: TradeState = await self._handle(row).query("state", result_type=TradeState)
         return state
 
-    async def watch_entries(self, user_ids: list[str] | None = None) -> list[WatchEntry]:
-        """The open trades (of these users, or everyone's) for a :class:`PriceWatcher`.
-
-        Read from the store, not queried from each workflow, so a watcher can
-        (re)load thousands of trades at once, also while workers restart.
-        """
-        async with self._sessions() as session:
-            rows = await trades.open_trades(session, user_ids=user_ids)
-        return [
-            WatchEntry(
-                row.workflow_id,
-                row.symbol,
-                lv.from_stored(
-                    side=row.side,
-                    entry_price=row.entry_price,
-                    stop_loss=row.stop_loss,
-                    take_profit=row.take_profit,
-                    trailing_stop_pct=row.trailing_stop_pct,
-                ),
-            )
-            for row in rows
-            if row.workflow_id is not None and row.entry_price is not None
-        ]
+    async def watch_entries(
+        self, user_ids: list[str] | None = None, *, since_entry: bool = False
+    ) -> list[WatchEntry]:
+        """The open trades (of these users, or everyone's) for a :class:`PriceWatcher`
+        (see :func:`~tradeassist.workflows.watchlist.open_entries`)."""
+        return await open_entries(self._sessions, user_ids=user_ids, since_entry=since_entry)
 
     # --- helpers -----------------------------------------------------------------------
 

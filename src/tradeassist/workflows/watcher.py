@@ -14,6 +14,7 @@ keeps the last price per symbol, so it can serve as the lifecycle's
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, replace
 
@@ -29,14 +30,25 @@ log = logging.getLogger(__name__)
 
 Signaller = Callable[[str, PriceCrossing], Awaitable[None]]
 
+#: After an exit signal, :meth:`PriceWatcher.sync` does not watch the trade again
+#: (while the workflow stores the exit) unless its levels change or this many
+#: seconds pass, so the exit is signalled once, yet never lost.
+RESIGNAL_AFTER_S = 30.0
+
 
 @dataclass(frozen=True, slots=True)
 class WatchEntry:
-    """One open trade to watch: its workflow and the levels the workflow knows."""
+    """One open trade to watch: its workflow and the levels the workflow knows.
+
+    Prints stamped before ``since_ns`` (UTC ns: the entry's fill time, so an
+    intraday replay of the morning cannot stop out an afternoon trade) are
+    ignored; 0 takes every print (a simulated day on its own clock).
+    """
 
     workflow_id: str
     symbol: str
     levels: lv.Levels
+    since_ns: int = 0
 
 
 @dataclass(slots=True)
@@ -55,13 +67,27 @@ def temporal_signaller(client: Client) -> Signaller:
     return signal
 
 
+def _key(levels: lv.Levels) -> tuple[float | None, ...]:
+    return (levels.stop_loss, levels.take_profit, levels.trailing_stop_pct)
+
+
 class PriceWatcher:
     """Signals trades on level crossings only; also the last price per symbol."""
 
-    def __init__(self, signal: Signaller) -> None:
+    def __init__(
+        self,
+        signal: Signaller,
+        *,
+        resignal_after_s: float = RESIGNAL_AFTER_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._signal = signal
         self._by_symbol: dict[str, dict[str, _Watched]] = {}
         self._last: dict[str, float] = {}
+        # workflow id -> (its levels, when) of the exits signalled
+        self._exited: dict[str, tuple[tuple[float | None, ...], float]] = {}
+        self._resignal_after_s = resignal_after_s
+        self._clock = clock
         self.signals_sent = 0
 
     def watch(self, entry: WatchEntry) -> None:
@@ -77,12 +103,25 @@ class PriceWatcher:
             trades.pop(workflow_id, None)
 
     def sync(self, entries: Iterable[WatchEntry]) -> None:
-        """Watch exactly ``entries`` (e.g. the open trades read again from the store)."""
+        """Watch exactly ``entries`` (e.g. the open trades read again from the store).
+
+        A trade whose exit was just signalled is left out while its workflow
+        stores the exit (see :data:`RESIGNAL_AFTER_S`).
+        """
+        entries = list(entries)
         wanted = {e.workflow_id for e in entries}
         for trades in self._by_symbol.values():
             for workflow_id in [w for w in trades if w not in wanted]:
                 del trades[workflow_id]
+        self._exited = {w: v for w, v in self._exited.items() if w in wanted}
+        now = self._clock()
         for entry in entries:
+            exited = self._exited.get(entry.workflow_id)
+            if exited is not None:
+                levels, at = exited
+                if levels == _key(entry.levels) and now - at < self._resignal_after_s:
+                    continue
+                del self._exited[entry.workflow_id]
             self.watch(entry)
 
     def watching(self) -> int:
@@ -99,6 +138,8 @@ class PriceWatcher:
             return 0
         sent = 0
         for workflow_id, watched in list(trades.items()):
+            if at_ns < watched.entry.since_ns:
+                continue
             known = watched.entry.levels
             watched.best = lv.observe(known, watched.best).extreme
             seen = lv.observe(known, price, watched.best)
@@ -117,6 +158,7 @@ class PriceWatcher:
             if exits:
                 # The workflow closes the trade now; more ticks must not re-signal it.
                 trades.pop(workflow_id, None)
+                self._exited[workflow_id] = (_key(known), self._clock())
             else:
                 new_levels = replace(known, extreme=watched.best)
                 watched.entry = replace(watched.entry, levels=new_levels)

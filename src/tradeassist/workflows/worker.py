@@ -13,16 +13,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 from datetime import timedelta
 
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from tradeassist.errors import NotConfiguredError
 from tradeassist.settings import Settings, load_settings
+from tradeassist.signals import stop_on_signals
 from tradeassist.store.database import create_engine, session_factory
 from tradeassist.store.types import utcnow
 from tradeassist.workflows.activities import TradeActivities
+from tradeassist.workflows.bar_prices import BarFollower
 from tradeassist.workflows.inputs import TASK_QUEUE
 from tradeassist.workflows.ports import (
     BarCachePriceSource,
@@ -31,9 +33,17 @@ from tradeassist.workflows.ports import (
     PriceSource,
     SmsSender,
 )
+from tradeassist.workflows.watcher import PriceWatcher, temporal_signaller
 from tradeassist.workflows.workflows import TradeLifecycle
 
-__all__ = ["DEFAULT_TEMPORAL_ADDRESS", "OUTBOX_FILE", "build_worker", "connect", "run_worker"]
+__all__ = [
+    "DEFAULT_TEMPORAL_ADDRESS",
+    "OUTBOX_FILE",
+    "build_worker",
+    "connect",
+    "run_worker",
+    "serve_worker",
+]
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +57,18 @@ _STICKY_TIMEOUT = timedelta(seconds=3)
 
 
 async def connect(settings: Settings) -> Client:
-    """A client for ``TEMPORAL_ADDRESS`` (default 127.0.0.1:7233) and the namespace."""
+    """A client for ``TEMPORAL_ADDRESS`` (default 127.0.0.1:7233) and the namespace.
+
+    Raises ``NotConfiguredError`` (one line) when nothing answers there.
+    """
     address = settings.temporal_address or DEFAULT_TEMPORAL_ADDRESS
-    return await Client.connect(address, namespace=settings.temporal_namespace)
+    try:
+        return await Client.connect(address, namespace=settings.temporal_namespace)
+    except RuntimeError as exc:  # the SDK's "failed client connect"
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise NotConfiguredError(
+            f"cannot reach Temporal at {address} (set TEMPORAL_ADDRESS): {reason}"
+        ) from None
 
 
 def build_worker(
@@ -73,12 +92,16 @@ async def run_worker(
     sender: SmsSender | None = None,
     prices: PriceSource | None = None,
     clock: Clock | None = None,
+    follow_bars: bool = False,
 ) -> None:
     """Run the worker until ``stop`` is set (forever without one).
 
     Connects to ``settings.temporal_address`` unless a ``client`` is given;
     uses the configured database; ``sender`` defaults to the console outbox
     (``<data_dir>/sms_outbox.jsonl``), ``prices`` to the bar cache.
+    ``follow_bars``: also signal open trades from the one-minute bars the
+    screener stores (a screener in another process; see
+    :mod:`~tradeassist.workflows.bar_prices`).
     """
     engine = create_engine(settings.resolved_database_url)
     sessions = session_factory(engine)
@@ -93,19 +116,29 @@ async def run_worker(
         worker = build_worker(client, activities)
         target = client.service_client.config.target_host
         log.info("Temporal worker on %s, task queue %s", target, TASK_QUEUE)
+        stopping = stop or asyncio.Event()
         async with worker:
-            await (stop or asyncio.Event()).wait()
+            if not follow_bars:
+                await stopping.wait()
+                return
+            follower = BarFollower(sessions, PriceWatcher(temporal_signaller(client)))
+            log.info("following open trades' prices in the stored one-minute bars")
+            await follower.run(stopping)
     finally:
         await engine.dispose()
 
 
+async def serve_worker(settings: Settings) -> None:
+    """``tradeassist worker``: run until SIGINT or SIGTERM, following the stored bars
+    for prices (the screener runs in its own process)."""
+    stop = asyncio.Event()
+    with stop_on_signals(stop):
+        await run_worker(settings, stop=stop, follow_bars=True)
+
+
 async def _main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    await run_worker(load_settings(), stop=stop)
+    await serve_worker(load_settings())
 
 
 if __name__ == "__main__":

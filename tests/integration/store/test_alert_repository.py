@@ -7,10 +7,16 @@ import math
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from tradeassist.domain.alerts import Alert, parse_ns
-from tradeassist.store.alerts import get_alert, insert_alerts, latest_alert_id, list_alerts
+from tradeassist.store.alerts import (
+    get_alert,
+    insert_alerts,
+    latest_alert_id,
+    list_alerts,
+    store_alerts,
+)
 
 OPEN_NS = parse_ns("2026-03-10T14:30:00Z")  # 09:30 ET
 MINUTE_NS = 60_000_000_000
@@ -64,6 +70,32 @@ async def test_the_same_alert_twice_is_stored_once(sessions: Sessions) -> None:
     assert await _all(sessions) == [alert]
 
 
+async def test_storing_returns_only_the_rows_stored_now_in_id_order(sessions: Sessions) -> None:
+    old, new = make_alert("OLD", minute=1), [make_alert("NEW", minute=m) for m in (5, 2, 9)]
+    await _insert(sessions, [old])
+
+    async with sessions() as session, session.begin():
+        stored = await store_alerts(session, alerts=[old, *new, new[0]])
+    async with sessions() as session:
+        read_back = [await get_alert(session, alert_id=s.id) for s in stored]
+
+    assert [s.alert for s in stored] == new  # the repeat and the old one are not returned
+    assert [s.id for s in stored] == sorted(s.id for s in stored)
+    assert stored == read_back
+
+
+async def test_on_an_autocommit_connection_the_statement_is_the_transaction(
+    engine: AsyncEngine, sessions: Sessions
+) -> None:
+    async with engine.connect() as conn:
+        auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        stored = await store_alerts(auto, alerts=[make_alert("AUTO")])
+        async with sessions() as other:  # another connection sees it without a commit
+            seen = await get_alert(other, alert_id=stored[0].id)
+
+    assert seen is not None and seen.alert.symbol == "AUTO"
+
+
 async def test_a_stored_alert_reads_back_exactly(sessions: Sessions) -> None:
     alert = make_alert(extra_ns=123_456_789)
     await _insert(sessions, [alert])
@@ -109,6 +141,30 @@ async def test_ids_follow_commit_order(sessions: Sessions) -> None:
 
     async def late_insert() -> None:
         await _insert(sessions, [make_alert("LATE")])
+
+    late = asyncio.create_task(late_insert())
+    await asyncio.sleep(0.3)
+    blocked_while_early_was_open = not late.done()
+    await early.commit()
+    await early.close()
+    await asyncio.wait_for(late, timeout=15)
+
+    async with sessions() as session:
+        ordered = [s.alert.symbol for s in await list_alerts(session)]
+    assert blocked_while_early_was_open
+    assert ordered == ["EARLY", "LATE"]
+
+
+async def test_an_autocommit_insert_waits_for_an_open_one_and_gets_the_later_id(
+    engine: AsyncEngine, sessions: Sessions
+) -> None:
+    early = sessions()
+    await insert_alerts(early, alerts=[make_alert("EARLY")])  # holds the insert lock
+
+    async def late_insert() -> None:
+        async with engine.connect() as conn:
+            auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await store_alerts(auto, alerts=[make_alert("LATE")])
 
     late = asyncio.create_task(late_insert())
     await asyncio.sleep(0.3)

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import Index, inspect, text
 from sqlalchemy.engine import Connection
 
 from tradeassist.store.database import create_engine
 from tradeassist.store.migrate import VERSION_TABLE, current, downgrade, heads, upgrade
-from tradeassist.store.tables import Base
+from tradeassist.store.tables import Base, index_applies
 
 TABLES = {
     "screener_alerts",
@@ -69,10 +70,17 @@ async def test_two_processes_upgrading_at_once_both_succeed(empty_database_url: 
     assert await current(empty_database_url) == heads()
 
 
-def _ignore_outside_tables(obj: Any, name: str | None, type_: str, *_: Any) -> bool:
-    if type_ == "table":
-        return name in Base.metadata.tables
-    return True
+def _compared(dialect: str) -> Callable[..., bool]:
+    """Our tables only, and only the indexes that exist on ``dialect``."""
+
+    def include(obj: Any, name: str | None, type_: str, *_: Any) -> bool:
+        if type_ == "table":
+            return name in Base.metadata.tables
+        if type_ == "index" and isinstance(obj, Index) and obj.table.name in Base.metadata.tables:
+            return index_applies(obj, dialect)
+        return True
+
+    return include
 
 
 async def test_tables_module_matches_the_migrations(database_url: str) -> None:
@@ -82,7 +90,7 @@ async def test_tables_module_matches_the_migrations(database_url: str) -> None:
             opts={
                 "version_table": VERSION_TABLE,
                 "compare_type": True,
-                "include_object": _ignore_outside_tables,
+                "include_object": _compared(conn.dialect.name),
             },
         )
         return list(compare_metadata(context, Base.metadata))
@@ -95,3 +103,71 @@ async def test_tables_module_matches_the_migrations(database_url: str) -> None:
         await engine.dispose()
 
     assert differences == []
+
+
+async def _indexes(url: str, table: str) -> set[str]:
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            found = await conn.run_sync(lambda c: inspect(c).get_indexes(table))
+            return {str(ix["name"]) for ix in found}
+    finally:
+        await engine.dispose()
+
+
+async def test_0005_adds_the_api_query_indexes_and_downgrade_removes_them(
+    empty_database_url: str,
+) -> None:
+    postgres = empty_database_url.startswith("postgresql")
+    pattern = {"ix_screener_alerts_symbol_pattern"} if postgres else set()
+    await upgrade(empty_database_url)
+    added = {"ix_screener_alerts_symbol_alert_type_id", *pattern}
+    assert added <= await _indexes(empty_database_url, "screener_alerts")
+    bars_pattern = await _indexes(empty_database_url, "market_data_cache")
+    assert ("ix_market_data_cache_symbol_pattern" in bars_pattern) == postgres
+
+    await downgrade(empty_database_url, "0004")
+
+    assert await current(empty_database_url) == ["0004"]
+    assert not added & await _indexes(empty_database_url, "screener_alerts")
+    assert "ix_market_data_cache_symbol_pattern" not in await _indexes(
+        empty_database_url, "market_data_cache"
+    )
+    await upgrade(empty_database_url)
+    assert added <= await _indexes(empty_database_url, "screener_alerts")
+
+
+async def _plan(url: str, query: str) -> str:
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                await conn.execute(text("SET enable_seqscan = off"))
+                rows = await conn.execute(text(f"EXPLAIN {query}"))
+            else:
+                rows = await conn.execute(text(f"EXPLAIN QUERY PLAN {query}"))
+            return "\n".join(str(row[-1]) for row in rows)
+    finally:
+        await engine.dispose()
+
+
+async def test_symbol_search_and_typed_pages_use_the_indexes(database_url: str) -> None:
+    postgres = database_url.startswith("postgresql")
+    prefix = "symbol LIKE 'AA%'" if postgres else "symbol GLOB 'AA*'"
+
+    alerts = await _plan(database_url, f"SELECT symbol FROM screener_alerts WHERE {prefix}")
+    bars = await _plan(database_url, f"SELECT symbol FROM market_data_cache WHERE {prefix}")
+    page = await _plan(
+        database_url,
+        "SELECT id FROM screener_alerts WHERE symbol = 'AAPL' AND alert_type = 'gap_up' "
+        "ORDER BY id DESC LIMIT 100",
+    )
+
+    if postgres:  # collation-proof: the pattern-ops indexes, not the C-collation luck
+        assert "ix_screener_alerts_symbol_pattern" in alerts
+        assert "ix_market_data_cache_symbol_pattern" in bars
+    else:
+        assert "USING COVERING INDEX" in alerts and "symbol>" in alerts
+        assert "USING" in bars and "INDEX" in bars and "symbol>" in bars
+    assert "ix_screener_alerts_symbol_alert_type_id" in page
+    assert "sort" not in page.lower().replace("sorted", "")

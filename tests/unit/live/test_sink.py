@@ -84,7 +84,7 @@ async def test_alerts_survive_an_outage_and_are_stored_and_published_once(
     url = str(database.url)
     status, metrics = ScreenerStatus(), LiveMetrics(keep_samples=True)
     spool = AlertSpool(tmp_path / "spool.jsonl")
-    publisher = Publisher(sessions, url, bus)  # type: ignore[arg-type]
+    publisher = Publisher(bus)
     sink = AlertSink(
         sessions,  # type: ignore[arg-type]
         database_url=url,

@@ -115,3 +115,16 @@ def test_sqlite_engine_in_an_unwritable_place_is_a_storage_error(tmp_path: Path)
 
     with pytest.raises(StorageError, match="cannot create the folder"):
         create_engine(f"sqlite:///{blocker}/sub/tradeassist.db")
+
+
+async def test_sqlite_connections_use_wal_with_normal_sync(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path / 'tradeassist.db'}")
+    try:
+        async with engine.connect() as conn:
+            journal = (await conn.exec_driver_sql("PRAGMA journal_mode")).scalar()
+            sync = (await conn.exec_driver_sql("PRAGMA synchronous")).scalar()
+    finally:
+        await engine.dispose()
+
+    assert journal == "wal"
+    assert sync == 1  # NORMAL: WAL synced at checkpoints, commits survive a process crash

@@ -18,6 +18,7 @@ from tradeassist.api.schemas.alerts import (
     AlertStatsPublic,
     AlertsTodayPublic,
     HourCountPublic,
+    OutcomeStatsPublic,
     SymbolCountPublic,
     TypeCountPublic,
 )
@@ -32,6 +33,7 @@ from tradeassist.store.alert_queries import (
     page_alert_records,
 )
 from tradeassist.store.database import storage_errors
+from tradeassist.store.outcomes import outcome_stats_by_type
 
 __all__ = ["router"]
 
@@ -111,11 +113,14 @@ async def read_alert_stats(
     _reader: AlertReader,
     params: Annotated[AlertStatsParams, Query()],
 ) -> AlertStatsPublic:
-    """Counts by type, by US/Eastern hour of day and top symbols over a window."""
+    """Counts by type, by US/Eastern hour of day, top symbols and how graded alerts
+    played out (per type: hit rate, mean signed returns), over a window."""
     _, day_start, day_end = today_window_ns(state.clock_ns())
     since = to_ns(params.since) if params.since is not None else day_start
     until = to_ns(params.until) if params.until is not None else day_end
-    stats = await alert_stats(session, params.to_filter(since, until), top=params.top)
+    filt = params.to_filter(since, until)
+    stats = await alert_stats(session, filt, top=params.top)
+    outcomes = await outcome_stats_by_type(session, since=since, until=until, filt=filt)
     hours: dict[int, int] = {}
     for utc_hour, count in stats.by_utc_hour:
         et = eastern_hour(utc_hour)
@@ -127,7 +132,7 @@ async def read_alert_stats(
         by_type=[TypeCountPublic(alert_type=t, count=n) for t, n in stats.by_type],
         by_hour=[HourCountPublic(hour=h, count=n) for h, n in sorted(hours.items())],
         top_symbols=[SymbolCountPublic(symbol=s, count=n) for s, n in stats.top_symbols],
-        outcomes=[],
+        outcomes=[OutcomeStatsPublic.from_stats(o) for o in outcomes],
     )
 
 

@@ -11,22 +11,31 @@ from __future__ import annotations
 
 import asyncio
 import os
+from typing import Any
 
 from alembic import context
+from sqlalchemy import Index
 from sqlalchemy.engine import Connection
 from sqlalchemy.pool import NullPool
 
 from tradeassist.errors import StorageError
 from tradeassist.store.database import create_engine
 from tradeassist.store.migrate import VERSION_TABLE
-from tradeassist.store.tables import Base
+from tradeassist.store.tables import Base, index_applies
 
 config = context.config
 target_metadata = Base.metadata
 
 
 def _configure(connection: Connection) -> None:
+    dialect = connection.dialect.name
+
+    def include_object(obj: Any, _name: str | None, type_: str, *_: Any) -> bool:
+        # Autogenerate should not add an index another dialect's ``ddl_if`` keeps.
+        return not (type_ == "index" and isinstance(obj, Index)) or index_applies(obj, dialect)
+
     context.configure(
+        include_object=include_object,
         connection=connection,
         target_metadata=target_metadata,
         version_table=VERSION_TABLE,

@@ -1,0 +1,177 @@
+"""Where the notifier's alerts come from, each alert handed over once across restarts.
+
+Two feeds, one contract: ``await feed.run(handle)`` calls ``handle(batch)``
+with new alerts in id order until the bus closes (or the task is cancelled
+between batches; :attr:`AlertFeed.working` is held while a batch is handled,
+so a clean stop waits for it).
+
+- :class:`CursorFeed` (an in-process or database-following bus): a cursor in
+  ``notifier_cursors`` says how far alerts have been claimed. A batch is
+  claimed by moving the cursor from where this notifier last saw it (compare
+  and set) before it is handled, so notifiers sharing a database never
+  handle an alert twice, and a restart resumes after the cursor: alerts
+  committed while no notifier ran are handled then, once. The first start
+  begins at the newest alert (history is not texted).
+- :class:`GroupFeed` (``REDIS_URL``): a Redis consumer group, so API replicas
+  share the stream and each alert goes to one of them; acknowledged after it is
+  handled, redelivered after a crash (deduplicated by alert id here).
+
+A notifier that dies between claiming and handling a batch loses that batch
+(cursor) or may repeat part of it (group); a clean stop does neither.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from tradeassist.bus.base import AlertBus, BusClosed, BusLagged, StoredAlert
+from tradeassist.bus.redis_group import RedisAlertGroup
+from tradeassist.errors import TradeAssistError
+from tradeassist.notify import cursor
+from tradeassist.store.alerts import list_alerts
+
+__all__ = ["AlertFeed", "CursorFeed", "GroupFeed", "Handle"]
+
+_log = logging.getLogger(__name__)
+
+Handle = Callable[[Sequence[StoredAlert]], Awaitable[None]]
+_RETRY_SECONDS = 1.0
+
+
+class AlertFeed(Protocol):
+    """New alerts for the notifier; see the module docstring."""
+
+    @property
+    def working(self) -> asyncio.Lock:
+        """Held while a batch is being handled."""
+        ...
+
+    async def prepare(self) -> None:
+        """Take a position now, so alerts from here on are handled; may raise (``run`` retries)."""
+        ...
+
+    async def run(self, handle: Handle) -> None:
+        """Hand every new alert to ``handle`` until the source closes."""
+        ...
+
+
+class CursorFeed:
+    """Alerts from ``bus``, claimed through the cursor ``name`` in the store."""
+
+    def __init__(
+        self,
+        bus: AlertBus,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        name: str = "notifier",
+        page_size: int = 500,
+    ) -> None:
+        self._bus = bus
+        self._sessions = sessions
+        self._name = name
+        self._page = page_size
+        self._seen: int | None = None  # the cursor as this notifier last saw it
+        self.working = asyncio.Lock()
+
+    @property
+    def position(self) -> int | None:
+        """The cursor as this notifier last saw it (None before it started)."""
+        return self._seen
+
+    async def prepare(self) -> None:
+        if self._seen is None:
+            self._seen = await cursor.start(self._sessions, self._name)
+
+    async def run(self, handle: Handle) -> None:
+        while True:
+            try:
+                if self._seen is None:
+                    self._seen = await cursor.start(self._sessions, self._name)
+                async with self._bus.subscribe() as subscription:
+                    await self._catch_up(handle)  # after subscribing: no gap
+                    async for batch in subscription:
+                        await self._take(batch, handle)
+            except BusLagged:
+                continue
+            except BusClosed:
+                return
+            except Exception as exc:  # the store or the bus failed: try again shortly
+                _log.warning("notifier feed failed (%s); retrying", _why(exc))
+                await asyncio.sleep(_RETRY_SECONDS)
+
+    async def _catch_up(self, handle: Handle) -> None:
+        while True:
+            async with self._sessions() as session:
+                page = await list_alerts(session, after_id=self._seen or 0, limit=self._page)
+            await self._take(page, handle)
+            if len(page) < self._page:
+                return
+
+    async def _take(self, batch: Sequence[StoredAlert], handle: Handle) -> None:
+        async with self.working:
+            assert self._seen is not None
+            while fresh := [s for s in batch if s.id > self._seen]:
+                last = fresh[-1].id
+                if await cursor.claim(self._sessions, self._name, self._seen, last):
+                    self._seen = last
+                    await handle(fresh)
+                    return
+                # Another notifier moved the cursor: skip what it has claimed.
+                self._seen = await cursor.load(self._sessions, self._name) or self._seen
+
+
+class GroupFeed:
+    """Alerts from a Redis consumer group; acknowledged once handled."""
+
+    def __init__(
+        self, group: RedisAlertGroup, *, block_ms: int = 1000, remember: int = 10_000
+    ) -> None:
+        self._group = group
+        self._block_ms = block_ms
+        self._recent: deque[int] = deque(maxlen=remember)
+        self._recent_set: set[int] = set()
+        self.working = asyncio.Lock()
+
+    async def prepare(self) -> None:
+        await self._group.start()  # the group exists from here on: nothing published is missed
+
+    async def run(self, handle: Handle) -> None:
+        failing = False
+        try:
+            while True:
+                try:
+                    messages = await self._group.read(count=200, block_ms=self._block_ms)
+                    async with self.working:
+                        fresh = sorted(
+                            (m.stored for m in messages if m.stored.id not in self._recent_set),
+                            key=lambda s: s.id,
+                        )
+                        if fresh:
+                            await handle(fresh)
+                            self._remember(s.id for s in fresh)
+                        await self._group.ack([m.entry_id for m in messages])
+                    failing = False
+                except TradeAssistError as exc:
+                    if not failing:
+                        _log.warning("notifier cannot read the alert stream: %s", exc.message)
+                    failing = True
+                    await asyncio.sleep(_RETRY_SECONDS)
+        finally:
+            await self._group.close()
+
+    def _remember(self, ids: Iterable[int]) -> None:
+        for alert_id in ids:
+            if len(self._recent) == self._recent.maxlen:
+                self._recent_set.discard(self._recent[0])
+            self._recent.append(alert_id)
+            self._recent_set.add(alert_id)
+
+
+def _why(exc: Exception) -> str:
+    return exc.message if isinstance(exc, TradeAssistError) else type(exc).__name__
