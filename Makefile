@@ -11,8 +11,11 @@ STAMP := $(VENV)/.installed
 LINT_BUDGET ?= 300
 UNIT_BUDGET ?= 420
 INTEGRATION_BUDGET ?= 900
+DASHBOARD_BUDGET ?= 420
+BROWSER_BUDGET ?= 300
 
-.PHONY: run test install lint types unit integration dashboard clean
+.PHONY: run test install lint types dashboard-check unit integration browser dashboard \
+	dashboard-deps openapi clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -23,18 +26,33 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
-# The dashboard's static export, rebuilt when its sources change (needs Node.js and npm).
+# The dashboard's packages, reinstalled when the lock file changes (needs Node.js and npm).
+DASHBOARD_DEPS := dashboard/node_modules/.package-lock.json
+
+$(DASHBOARD_DEPS): dashboard/package.json dashboard/package-lock.json
+	cd dashboard && npm ci --no-audit --no-fund
+	@touch $@
+
+dashboard-deps: $(DASHBOARD_DEPS)
+
+# The dashboard's static export, rebuilt when its sources change. Without npm the
+# API still runs (without the dashboard), so `make run` works on a machine without Node.
 DASHBOARD_SOURCES := $(shell find dashboard/src dashboard/public -type f 2>/dev/null) \
 	dashboard/package.json dashboard/package-lock.json dashboard/next.config.ts
 
 dashboard/out/index.html: $(DASHBOARD_SOURCES)
 	@if command -v npm >/dev/null; then \
-		cd dashboard && npm ci --no-audit --no-fund && npm run build; \
+		$(MAKE) --no-print-directory dashboard-deps && cd dashboard && npm run build; \
 	else \
 		echo "npm not found: the API runs without the dashboard"; \
 	fi
 
 dashboard: dashboard/out/index.html
+
+# After an API change: copy the app's OpenAPI schema to the dashboard and regenerate its client.
+openapi: install $(DASHBOARD_DEPS)
+	$(BIN)/python tests/unit/api/test_openapi_snapshot.py
+	cd dashboard && npm run gen:api
 
 run: install dashboard
 	$(BIN)/tradeassist run
@@ -46,13 +64,22 @@ lint: install
 types: install
 	timeout $(LINT_BUDGET) $(BIN)/mypy src
 
+# The dashboard's generated client is current, then its type check, ESLint and build.
+dashboard-check: $(DASHBOARD_DEPS)
+	cd dashboard && timeout $(DASHBOARD_BUDGET) bash -c \
+		'set -e; npm run check:api; npm run typecheck; npm run lint; npm run build'
+
 unit: install
 	timeout $(UNIT_BUDGET) $(BIN)/pytest -q -p no:cacheprovider tests/unit
 
 integration: install
 	timeout $(INTEGRATION_BUDGET) $(BIN)/pytest -q -p no:cacheprovider tests/integration
 
-test: lint types unit integration
+# Headless Chromium against a real `tradeassist run` (Debian's chromium; .ci/run installs it).
+browser: install dashboard
+	timeout $(BROWSER_BUDGET) $(BIN)/pytest -q -p no:cacheprovider tests/browser
+
+test: lint types dashboard-check unit integration browser
 
 clean:
-	rm -rf $(VENV) build src/*.egg-info
+	rm -rf $(VENV) build src/*.egg-info dashboard/out dashboard/.next

@@ -5,5 +5,5 @@ import nextTs from "eslint-config-next/typescript";
 export default defineConfig([
   ...nextVitals,
   ...nextTs,
-  globalIgnores([".next/**", "out/**", "node_modules/**", "next-env.d.ts", "src/api/schema.d.ts"]),
+  globalIgnores([".next/**", "out/**", "node_modules/**", "next-env.d.ts", "src/api/schema.ts"]),
 ]);

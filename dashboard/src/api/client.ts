@@ -1,5 +1,5 @@
 /**
- * The typed REST client. Types come from `schema.d.ts`, generated from the
+ * The typed REST client. Types come from `schema.ts`, generated from the
  * API's OpenAPI document (`npm run gen:api`), so a changed endpoint breaks the
  * type check instead of the page.
  */

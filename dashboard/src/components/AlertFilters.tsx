@@ -40,7 +40,7 @@ export function AlertFilters({ value, onChange }: { value: Filter; onChange: (f:
           value={symbol}
           onChange={(e) => setSymbol(e.target.value)}
           placeholder="e.g. AAPL"
-          className="mt-1 w-28 rounded-md border border-slate-300 px-2 py-1.5 text-sm uppercase text-slate-900"
+          className="mt-1 w-28 rounded-md border border-slate-300 px-2 py-1.5 text-sm uppercase text-slate-900 placeholder:normal-case"
         />
       </label>
       <button type="submit" className="rounded-md bg-slate-900 px-3 py-1.5 text-sm font-medium text-white">

@@ -23,11 +23,12 @@ export function Nav() {
   const token = useToken();
   return (
     <header className="sticky top-0 z-10 border-b border-slate-200 bg-white/95 backdrop-blur">
-      <div className="mx-auto flex max-w-6xl items-center gap-3 px-3 py-2 sm:px-6">
+      {/* On a phone the links take a row of their own under the name and the account button. */}
+      <div className="mx-auto flex max-w-6xl flex-wrap items-center gap-x-3 gap-y-1 px-3 py-2 sm:flex-nowrap sm:px-6">
         <Link href="/" className="shrink-0 font-bold text-slate-900">
           tradeassist
         </Link>
-        <nav aria-label="Main" className="-mx-1 flex min-w-0 flex-1 gap-1 overflow-x-auto">
+        <nav aria-label="Main" className="order-last -mx-1 flex w-full min-w-0 gap-1 overflow-x-auto sm:order-none sm:w-auto sm:flex-1">
           {LINKS.map((link) => (
             <Link
               key={link.href}
@@ -45,7 +46,7 @@ export function Nav() {
         </nav>
         <Link
           href="/signin/"
-          className="shrink-0 rounded-md border border-slate-300 px-2.5 py-1.5 text-sm text-slate-700 hover:bg-slate-50"
+          className="ml-auto shrink-0 rounded-md border border-slate-300 px-2.5 py-1.5 text-sm text-slate-700 hover:bg-slate-50"
         >
           {token ? "Account" : "Sign in"}
         </Link>

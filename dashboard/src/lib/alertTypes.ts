@@ -1,17 +1,7 @@
-/** The alert types the screener raises (docs/screener-rules.md), for filter menus. */
-export const ALERT_TYPES = [
-  "gap_up",
-  "gap_down",
-  "volume_spike",
-  "new_high_of_day",
-  "new_low_of_day",
-  "premarket_high_break",
-  "opening_range_breakout",
-  "vwap_reclaim",
-  "vwap_loss",
-  "trading_halt",
-  "trading_resume",
-] as const;
+import { alertPublicAlert_typeValues } from "@/api/schema";
+
+/** The built-in alert types, as the API schema lists them (generated from openapi.json). */
+export const ALERT_TYPES = alertPublicAlert_typeValues;
 
 /** Symbols as the API takes them: upper-case tickers, comma-separated in the input. */
 export function parseSymbols(text: string): string[] {

@@ -7,6 +7,9 @@ import { type Alert, alertsSocketUrl, api } from "@/api/client";
 import { isApiKey } from "./auth";
 import { backoffDelay } from "./backoff";
 
+/** How long new alerts wait to be rendered together (ms): a fraction of the 2-second budget. */
+const FLUSH_MS = 100;
+
 export type StreamStatus =
   | { kind: "connecting" }
   | { kind: "live" }
@@ -19,7 +22,8 @@ export interface StreamFilter {
 }
 
 /**
- * Live alerts from `/ws/alerts`, newest first (at most `keep`).
+ * Live alerts from `/ws/alerts`, newest first (at most `keep`), rendered in
+ * batches at most `FLUSH_MS` apart.
  *
  * On a drop it reconnects with exponential backoff and resumes with
  * `after_id` = the last id seen, so no alert is missed or repeated. A close
@@ -33,7 +37,7 @@ export function useAlertStream(
   token: string,
   filter: StreamFilter,
   seed: Alert[] | null,
-  keep = 500,
+  keep = 200,
 ): { alerts: Alert[]; status: StreamStatus } {
   const [state, setState] = useState<{ seed: Alert[] | null; alerts: Alert[]; status: StreamStatus }>({
     seed: null,
@@ -50,6 +54,15 @@ export function useAlertStream(
     let closed = false;
     // With nothing seen yet, 0 replays every matching alert stored since the seed was read.
     let lastId = seed.reduce((max, a) => Math.max(max, a.id), 0);
+    let pending: Alert[] = [];
+    let flushTimer: ReturnType<typeof setTimeout> | null = null;
+
+    const flush = () => {
+      flushTimer = null;
+      const batch = pending.reverse(); // newest first
+      pending = [];
+      if (batch.length > 0) setState((s) => ({ ...s, alerts: [...batch, ...s.alerts].slice(0, keep) }));
+    };
 
     const stop = (reason: string) => {
       closed = true;
@@ -78,9 +91,10 @@ export function useAlertStream(
           return;
         }
         if (message.type === "alert" && message.data && message.data.id > lastId) {
-          const alert = message.data;
-          lastId = alert.id;
-          setState((s) => ({ ...s, alerts: [alert, ...s.alerts].slice(0, keep) }));
+          lastId = message.data.id;
+          pending.push(message.data);
+          // A busy open brings dozens of alerts a second: render them in batches, not one by one.
+          flushTimer ??= setTimeout(flush, FLUSH_MS);
         }
       };
       socket.onclose = (event: CloseEvent) => {
@@ -127,6 +141,7 @@ export function useAlertStream(
     return () => {
       closed = true;
       if (timer !== null) clearTimeout(timer);
+      if (flushTimer !== null) clearTimeout(flushTimer);
       socket?.close(1000);
     };
   }, [token, filter.symbol, filter.alertType, seed, keep]);

@@ -3,14 +3,16 @@
 import { type FormEvent, useCallback, useState } from "react";
 
 import { ApiError, type Subscription, type SubscriptionCreate, api, unwrap } from "@/api/client";
+import { subscriptionCreateChannelsAnyOf0Values } from "@/api/schema";
 import { RequireToken } from "@/components/RequireToken";
 import { Card, Empty, ErrorBox, Loading } from "@/components/States";
 import { ALERT_TYPES, parseSymbols } from "@/lib/alertTypes";
 import { humanType } from "@/lib/format";
 import { useApi } from "@/lib/useApi";
 
-type Channel = "sms" | "websocket" | "webhook";
-const CHANNELS: Channel[] = ["websocket", "sms", "webhook"];
+// The channels the API accepts, from its schema (`npm run gen:api`).
+type Channel = (typeof subscriptionCreateChannelsAnyOf0Values)[number];
+const CHANNELS = subscriptionCreateChannelsAnyOf0Values;
 
 export default function SettingsPage() {
   return (
@@ -158,10 +160,10 @@ function NewSubscription({ onCreated }: { onCreated: (webhookSecret: string | nu
       </fieldset>
       <label className="block">
         <span className="text-xs text-slate-500">Symbols, comma-separated (empty: every symbol)</span>
-        <input value={symbols} onChange={(e) => setSymbols(e.target.value)} placeholder="AAPL, MSFT" className="mt-1 w-full rounded-md border border-slate-300 px-2 py-1.5 uppercase" />
+        <input value={symbols} onChange={(e) => setSymbols(e.target.value)} placeholder="AAPL, MSFT" className="mt-1 w-full rounded-md border border-slate-300 px-2 py-1.5 uppercase placeholder:normal-case" />
       </label>
       <label className="block">
-        <span className="text-xs text-slate-500">Minimum move, percent</span>
+        <span className="block text-xs text-slate-500">Minimum move, percent</span>
         <input type="number" min={0} step="any" value={minPct} onChange={(e) => setMinPct(e.target.value)} className="mt-1 w-32 rounded-md border border-slate-300 px-2 py-1.5" />
       </label>
       <fieldset>

@@ -3,11 +3,13 @@
 import { useCallback, useState } from "react";
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 
-import { type AlertStats, api, unwrap } from "@/api/client";
+import { type AlertStats, type Schemas, api, unwrap } from "@/api/client";
 import { RequireToken } from "@/components/RequireToken";
 import { Card, Empty, ErrorBox, Loading } from "@/components/States";
-import { humanType } from "@/lib/format";
+import { formatUsd, humanType, pnlClass } from "@/lib/format";
 import { useApi } from "@/lib/useApi";
+
+type Outcome = Schemas["OutcomeStatsPublic"];
 
 const RANGES = [
   { label: "24 h", days: 1 },
@@ -81,7 +83,7 @@ function StatsView({ stats }: { stats: AlertStats }) {
             <BarChart data={byHour} margin={{ right: 8 }}>
               <CartesianGrid strokeDasharray="3 3" vertical={false} />
               <XAxis dataKey="hour" tick={{ fontSize: 11 }} interval={1} />
-              <YAxis allowDecimals={false} width={36} />
+              <YAxis allowDecimals={false} width={44} tick={{ fontSize: 11 }} />
               <Tooltip />
               <Bar dataKey="count" fill="#0369a1" name="Alerts" />
             </BarChart>
@@ -105,41 +107,80 @@ function StatsView({ stats }: { stats: AlertStats }) {
           </div>
         )}
       </Card>
-      <Card title="Outcomes">
-        {outcomes.length === 0 ? (
-          <Empty>No graded alerts yet: outcomes fill in after the alerts are graded.</Empty>
-        ) : (
-          <div className="overflow-x-auto">
-            <table className="w-full text-sm">
-              <thead className="text-left text-xs text-slate-500">
-                <tr>
-                  <th className="py-1 pr-2">Type</th>
-                  <th className="py-1 pr-2 text-right">Graded</th>
-                  <th className="py-1 pr-2 text-right">Hit rate</th>
-                  <th className="py-1 text-right">Mean 30m</th>
-                </tr>
-              </thead>
-              <tbody>
-                {outcomes.map((o) => {
-                  const mean30 = o.mean_return?.["30m"];
-                  return (
-                    <tr key={o.alert_type} className="border-t border-slate-100">
-                      <td className="py-1 pr-2">{humanType(o.alert_type)}</td>
-                      <td className="py-1 pr-2 text-right font-mono">{o.graded}</td>
-                      <td className="py-1 pr-2 text-right font-mono">
-                        {o.hit_rate === null || o.hit_rate === undefined ? "—" : `${(o.hit_rate * 100).toFixed(0)}%`}
-                      </td>
-                      <td className="py-1 text-right font-mono">
-                        {typeof mean30 === "number" ? `${(mean30 * 100).toFixed(2)}%` : "—"}
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
-        )}
+      <Card title="Outcomes by alert type">
+        <Scorecard outcomes={outcomes} />
       </Card>
+    </div>
+  );
+}
+
+// Forward-return horizons in the order a trader reads them; any other key the API adds follows.
+const HORIZONS = ["1m", "5m", "30m", "close", "1d", "5d"];
+
+function pct(value: number | null | undefined, digits: number): string {
+  return typeof value === "number" ? `${value > 0 ? "+" : ""}${(value * 100).toFixed(digits)}%` : "—";
+}
+
+/** Hit rate and mean forward returns per alert type, once alerts have been graded. */
+function Scorecard({ outcomes }: { outcomes: Outcome[] }) {
+  if (outcomes.length === 0) {
+    return (
+      <Empty>
+        No graded alerts yet. An alert is graded once its 30-minute horizon has passed (from the stored 1-minute bars); hit rates and mean returns
+        per type appear here then.
+      </Empty>
+    );
+  }
+  const seen = new Set(outcomes.flatMap((o) => Object.keys(o.mean_return ?? {})));
+  const horizons = [...HORIZONS.filter((h) => seen.has(h)), ...[...seen].filter((h) => !HORIZONS.includes(h)).sort()];
+  return (
+    <div className="-mx-4 overflow-x-auto px-4">
+      <table className="w-full text-sm" aria-label="Outcomes by alert type">
+        <thead className="text-left text-xs text-slate-500">
+          <tr>
+            <th className="py-1 pr-2">Type</th>
+            <th className="py-1 pr-2 text-right">Graded</th>
+            <th className="py-1 pr-2 text-right">Hit rate</th>
+            {horizons.map((h) => (
+              <th key={h} className="py-1 pr-2 text-right">
+                Mean {h}
+              </th>
+            ))}
+            <th className="py-1 pr-2 text-right" title="Mean maximum favourable / adverse excursion">
+              MFE / MAE
+            </th>
+            <th className="py-1 text-right" title="Paper trades simulated with the lifecycle's rules">
+              Sim. P&amp;L
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {outcomes.map((o) => (
+            <tr key={o.alert_type} className="border-t border-slate-100">
+              <td className="py-1 pr-2">{humanType(o.alert_type)}</td>
+              <td className="py-1 pr-2 text-right font-mono">{o.graded}</td>
+              <td className="py-1 pr-2 text-right font-mono">{typeof o.hit_rate === "number" ? `${(o.hit_rate * 100).toFixed(0)}%` : "—"}</td>
+              {horizons.map((h) => {
+                const value = o.mean_return?.[h];
+                return (
+                  <td key={h} className={`py-1 pr-2 text-right font-mono ${pnlClass(value)}`}>
+                    {pct(value, 2)}
+                  </td>
+                );
+              })}
+              <td className="py-1 pr-2 text-right font-mono whitespace-nowrap">
+                {pct(o.mean_mfe, 1)} / {pct(o.mean_mae, 1)}
+              </td>
+              <td className={`py-1 text-right font-mono whitespace-nowrap ${o.trades ? pnlClass(o.total_pnl) : ""}`}>
+                {o.trades ? `${formatUsd(o.total_pnl)} (${o.trades})` : "—"}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p className="mt-2 text-xs text-slate-500">
+        Returns are signed in the alert&apos;s direction (a gap down that keeps falling is positive); a hit is a positive 30-minute return.
+      </p>
     </div>
   );
 }

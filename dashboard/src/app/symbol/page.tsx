@@ -86,7 +86,7 @@ function SymbolSearch({ initial }: { initial: string }) {
           onChange={(e) => setQuery(e.target.value)}
           placeholder="Ticker, e.g. AAPL"
           aria-label="Ticker"
-          className="min-w-0 flex-1 rounded-md border border-slate-300 px-3 py-2 text-sm uppercase"
+          className="min-w-0 flex-1 rounded-md border border-slate-300 px-3 py-2 text-sm uppercase placeholder:normal-case"
         />
         <button type="submit" className="rounded-md bg-slate-900 px-4 py-2 text-sm font-medium text-white">
           Open
@@ -117,6 +117,19 @@ function SymbolSearch({ initial }: { initial: string }) {
   );
 }
 
+/**
+ * The bars to chart: the whole trading day of the symbol's newest alert
+ * (04:00-20:00 US/Eastern lies inside 08:00 UTC to 02:00 UTC the next day,
+ * summer or winter), so its alerts are on the chart even when the day is not
+ * today; without alerts, the API's default (the last 24 hours).
+ */
+function sessionWindow(tradingDay: string | undefined): { since?: string; until?: string } {
+  if (!tradingDay) return {};
+  const start = Date.parse(`${tradingDay}T08:00:00Z`);
+  if (Number.isNaN(start)) return {};
+  return { since: new Date(start).toISOString(), until: new Date(start + 18 * 3_600_000).toISOString() };
+}
+
 interface ChartData {
   bars: Bar[];
   alerts: Alert[];
@@ -124,10 +137,9 @@ interface ChartData {
 
 function SymbolDetail({ symbol }: { symbol: string }) {
   const load = useCallback(async (): Promise<ChartData> => {
-    const [bars, alerts] = await Promise.all([
-      unwrap(api().GET("/symbols/{symbol}/bars", { params: { path: { symbol } } })),
-      unwrap(api().GET("/alerts", { params: { query: { symbol, limit: 200, order: "desc" } } })),
-    ]);
+    const alerts = await unwrap(api().GET("/alerts", { params: { query: { symbol, limit: 200, order: "desc" } } }));
+    const range = sessionWindow(alerts.data[0]?.trading_day);
+    const bars = await unwrap(api().GET("/symbols/{symbol}/bars", { params: { path: { symbol }, query: range } }));
     return { bars: bars.data, alerts: alerts.data };
   }, [symbol]);
   const { state, reload } = useApi(load);
@@ -156,7 +168,7 @@ function SymbolDetail({ symbol }: { symbol: string }) {
 }
 
 function BarsChart({ data }: { data: ChartData }) {
-  if (data.bars.length === 0) return <Empty>No bars in the last day.</Empty>;
+  if (data.bars.length === 0) return <Empty>No 1-minute bars for this symbol{data.alerts.length > 0 ? " on the day of its latest alert" : " in the last 24 hours"}.</Empty>;
   const points = data.bars.map((b) => ({ t: nsToMs(b.start_ns), close: b.close, volume: b.volume, high: b.high, low: b.low }));
   const first = points[0]?.t ?? 0;
   const last = (points[points.length - 1]?.t ?? 0) + 60_000;
@@ -165,7 +177,7 @@ function BarsChart({ data }: { data: ChartData }) {
     .map((a) => ({ t: nsToMs(a.trigger_time_ns), price: a.trigger_price, type: humanType(a.alert_type) }))
     .filter((m) => m.t >= first && m.t < last);
   return (
-    <div className="h-80 sm:h-96">
+    <div className="h-80 sm:h-96" data-alert-markers={markers.length}>
       <ResponsiveContainer width="100%" height="100%">
         <ComposedChart data={points} margin={{ top: 8, right: 8, left: 0, bottom: 0 }}>
           <CartesianGrid strokeDasharray="3 3" />
@@ -189,7 +201,7 @@ function BarsChart({ data }: { data: ChartData }) {
         </ComposedChart>
       </ResponsiveContainer>
       <p className="mt-1 text-xs text-slate-500">
-        Times US/Eastern. Red triangles: alerts ({markers.length} in view).
+        Times US/Eastern. Red markers: alerts ({markers.length} in view).
       </p>
     </div>
   );

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import date, datetime
 from typing import Annotated, Any
@@ -10,9 +11,10 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from tradeassist.api.cursor import Order
 from tradeassist.api.times import bounded_time
-from tradeassist.domain.alerts import format_ns
+from tradeassist.domain.alerts import ALERT_TYPES, format_ns
 from tradeassist.store.alert_queries import AlertFilter, pct_move
 from tradeassist.store.alerts import StoredAlert
+from tradeassist.store.outcomes import OutcomeStats
 
 __all__ = [
     "AlertFilterParams",
@@ -36,7 +38,7 @@ class AlertPublic(BaseModel):
 
     id: int = Field(description="Commit-ordered id: the cursor for paging and resuming.")
     symbol: str
-    alert_type: str
+    alert_type: str = Field(json_schema_extra={"enum": list(ALERT_TYPES)})
     trigger_price: float = Field(description="Dollars.")
     trigger_time: str = Field(
         description="The triggering record's ts_event, ISO-8601 UTC with nanoseconds and Z.",
@@ -104,11 +106,20 @@ class OutcomeStatsPublic(BaseModel):
     """How alerts of one type played out (filled once alerts are graded)."""
 
     alert_type: str
-    graded: int
+    graded: int = Field(description="Alerts with a known 30-minute return.")
+    hits: int = Field(default=0, description="Graded alerts with a positive 30m return.")
     hit_rate: float | None = Field(default=None, description="Fraction with a positive 30m return.")
     mean_return: dict[str, float] = Field(
         default_factory=dict, description="Signed fractions keyed by horizon: 1m, 5m, 30m, close."
     )
+    mean_mfe: float | None = Field(default=None, description="Mean max favourable excursion.")
+    mean_mae: float | None = Field(default=None, description="Mean max adverse excursion.")
+    trades: int = Field(default=0, description="Alerts with a simulated trade P&L.")
+    total_pnl: float = Field(default=0.0, description="Simulated trades' P&L, dollars.")
+
+    @classmethod
+    def from_stats(cls, stats: OutcomeStats) -> OutcomeStatsPublic:
+        return cls(**dataclasses.asdict(stats))  # the same field names
 
 
 class AlertStatsPublic(BaseModel):

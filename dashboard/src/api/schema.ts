@@ -33,7 +33,8 @@ export interface paths {
         };
         /**
          * Read Readiness
-         * @description Readiness: database, bus, the in-process feed's lag, and Temporal when configured.
+         * @description Readiness: database, bus, the in-process feed, Temporal when configured, and the
+         *     background work (notifier, live grading); 503 names what is failing.
          */
         get: operations["read_readiness_health_ready_get"];
         put?: never;
@@ -113,7 +114,8 @@ export interface paths {
         };
         /**
          * Read Alert Stats
-         * @description Counts by type, by US/Eastern hour of day and top symbols over a window.
+         * @description Counts by type, by US/Eastern hour of day, top symbols and how graded alerts
+         *     played out (per type: hit rate, mean signed returns), over a window.
          */
         get: operations["read_alert_stats_alerts_stats_get"];
         put?: never;
@@ -404,6 +406,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/users/me/phone": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Phone Code
+         * @description Text a six-digit code to the number; it becomes the caller's once verified.
+         */
+        post: operations["create_phone_code_users_me_phone_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users/me/phone/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verify Phone
+         * @description Prove the number with the code: it becomes the caller's phone, opted in to texts.
+         */
+        post: operations["verify_phone_users_me_phone_verify_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -420,8 +462,11 @@ export interface components {
             id: number;
             /** Symbol */
             symbol: string;
-            /** Alert Type */
-            alert_type: string;
+            /**
+             * Alert Type
+             * @enum {string}
+             */
+            alert_type: "gap_up" | "gap_down" | "volume_spike" | "new_high_of_day" | "new_low_of_day" | "premarket_high_break" | "opening_range_breakout" | "vwap_reclaim" | "vwap_loss" | "trading_halt" | "trading_resume";
             /**
              * Trigger Price
              * @description Dollars.
@@ -700,8 +745,17 @@ export interface components {
         OutcomeStatsPublic: {
             /** Alert Type */
             alert_type: string;
-            /** Graded */
+            /**
+             * Graded
+             * @description Alerts with a known 30-minute return.
+             */
             graded: number;
+            /**
+             * Hits
+             * @description Graded alerts with a positive 30m return.
+             * @default 0
+             */
+            hits: number;
             /**
              * Hit Rate
              * @description Fraction with a positive 30m return.
@@ -714,6 +768,76 @@ export interface components {
             mean_return?: {
                 [key: string]: number;
             };
+            /**
+             * Mean Mfe
+             * @description Mean max favourable excursion.
+             */
+            mean_mfe?: number | null;
+            /**
+             * Mean Mae
+             * @description Mean max adverse excursion.
+             */
+            mean_mae?: number | null;
+            /**
+             * Trades
+             * @description Alerts with a simulated trade P&L.
+             * @default 0
+             */
+            trades: number;
+            /**
+             * Total Pnl
+             * @description Simulated trades' P&L, dollars.
+             * @default 0
+             */
+            total_pnl: number;
+        };
+        /**
+         * PhoneCodeCheck
+         * @description The code the user received.
+         */
+        PhoneCodeCheck: {
+            /**
+             * Code
+             * @example 123456
+             */
+            code: string;
+        };
+        /**
+         * PhoneCodeRequest
+         * @description The number to text a one-time code to (E.164, or a US number as people write it).
+         */
+        PhoneCodeRequest: {
+            /**
+             * Phone
+             * @example +14155550100
+             */
+            phone: string;
+        };
+        /**
+         * PhoneCodeSentPublic
+         * @description A code is on its way to ``phone`` (E.164); it stops working at ``expires_at``.
+         */
+        PhoneCodeSentPublic: {
+            /** Phone */
+            phone: string;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+        };
+        /**
+         * PhoneVerifiedPublic
+         * @description The caller's verified number (E.164): texts may be sent to it from now on.
+         */
+        PhoneVerifiedPublic: {
+            /** Phone */
+            phone: string;
+            /**
+             * Verified
+             * @default true
+             */
+            verified: boolean;
         };
         /**
          * PositionPublic
@@ -3184,4 +3308,212 @@ export interface operations {
             };
         };
     };
+    create_phone_code_users_me_phone_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PhoneCodeRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhoneCodeSentPublic"];
+                };
+            };
+            /** @description Unusable input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Missing, expired or forged credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description No such object */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Request validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description A backing service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
+    verify_phone_users_me_phone_verify_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PhoneCodeCheck"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhoneVerifiedPublic"];
+                };
+            };
+            /** @description Unusable input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Missing, expired or forged credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description No such object */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Request validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description A backing service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
 }
+type FlattenedDeepRequired<T> = {
+    [K in keyof T]-?: FlattenedDeepRequired<T[K] extends unknown[] | undefined | null ? Extract<T[K], unknown[]>[number] : T[K]>;
+};
+type ReadonlyArray<T> = [
+    Exclude<T, undefined>
+] extends [
+    unknown[]
+] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
+export const pathsAlertsGetParametersQueryOrderValues: ReadonlyArray<FlattenedDeepRequired<paths>["/alerts"]["get"]["parameters"]["query"]["order"]> = ["desc", "asc"];
+export const pathsAlertsTodayGetParametersQueryOrderValues: ReadonlyArray<FlattenedDeepRequired<paths>["/alerts/today"]["get"]["parameters"]["query"]["order"]> = ["desc", "asc"];
+export const pathsTradesGetParametersQueryStatusAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<paths>["/trades"]["get"]["parameters"]["query"]["status"]> = ["pending_confirmation", "open", "closed", "cancelled", "expired"];
+export const alertPublicAlert_typeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AlertPublic"]["alert_type"]> = ["gap_up", "gap_down", "volume_spike", "new_high_of_day", "new_low_of_day", "premarket_high_break", "opening_range_breakout", "vwap_reclaim", "vwap_loss", "trading_halt", "trading_resume"];
+export const readinessPublicStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReadinessPublic"]["status"]> = ["ready", "unavailable"];
+export const subscriptionCreateChannelsAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SubscriptionCreate"]["channels"]> = ["sms", "websocket", "webhook"];
+export const subscriptionUpdateChannelsAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SubscriptionUpdate"]["channels"]> = ["sms", "websocket", "webhook"];
+export const userInviteRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["UserInvite"]["role"]> = ["user", "admin"];
