@@ -6,15 +6,17 @@ settings are read once here and passed down.
 
 from __future__ import annotations
 
-import asyncio
+import gc
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from tradeassist.errors import InputError, TradeAssistError
-from tradeassist.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from tradeassist.settings import Settings
 
 __all__ = ["app", "main"]
 
@@ -29,12 +31,17 @@ db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
 
+# Each command imports what it needs, so a short command does not pay for the rest.
 def _settings() -> Settings:
+    from tradeassist.settings import load_settings
+
     return load_settings()
 
 
 def _migrate_if_enabled(settings: Settings) -> None:
     if settings.auto_migrate:
+        import asyncio
+
         from tradeassist.store.migrate import upgrade
 
         asyncio.run(upgrade(settings.resolved_database_url))
@@ -43,6 +50,8 @@ def _migrate_if_enabled(settings: Settings) -> None:
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply every migration to the configured database (idempotent)."""
+    import asyncio
+
     from tradeassist.store.migrate import upgrade
 
     settings = _settings()
@@ -72,6 +81,9 @@ def replay(
     from tradeassist.screener.replay import replay_file
 
     settings = _settings()
+    # The imports (numba's above all) leave ~100k long-lived objects: frozen, the
+    # collector stops walking them during the run and again at exit (about a second).
+    gc.freeze()
     if speed < 0:
         raise InputError("--speed must be 0 (as fast as possible) or positive")
     if store:
@@ -87,6 +99,7 @@ def replay(
         progress=sys.stderr.isatty(),
     )
     typer.echo(summary, err=True)
+    gc.freeze()
 
 
 @app.command()
@@ -181,6 +194,8 @@ def worker() -> None:
     Open trades are priced from the one-minute bars a separate `tradeassist
     screener` stores; SIGINT or SIGTERM stops it.
     """
+    import asyncio
+
     from tradeassist.workflows.worker import serve_worker
 
     settings = _settings()
@@ -274,6 +289,8 @@ def run(
     ] = None,
 ) -> None:
     """Everything in one process: screener on a simulated market, API and dashboard."""
+    import asyncio
+
     from tradeassist.api.embedded import ensure_admin_token
     from tradeassist.runner import dashboard_dir, prepare_demo, run_everything
 

@@ -28,7 +28,7 @@ import numpy.typing as npt
 
 from tradeassist.errors import InputError
 from tradeassist.screener.alert_bytes import SymbolBytes, encode_set, gather_lines
-from tradeassist.screener.alert_set import AlertSet
+from tradeassist.screener.alert_set import AlertSet, merge_sets
 
 __all__ = ["AlertWriter", "contract_lines", "write_atomically"]
 
@@ -110,9 +110,10 @@ class AlertWriter:
             self.discard()
 
     def _flush(self) -> None:
-        sets, self._pending, self._pending_count = self._pending, [], 0
-        if not sets:
+        pending, self._pending, self._pending_count = self._pending, [], 0
+        if not pending:
             return
+        sets = _merged(pending)
         encoded = [encode_set(s, self._symbols) for s in sets]
         data = np.concatenate([e[0] for e in encoded])
         lengths = np.concatenate([e[1] for e in encoded])
@@ -157,6 +158,19 @@ class AlertWriter:
         self._handle.close()
         self._temp.unlink(missing_ok=True)
         self._handle, self._temp = open(temp, "ab"), temp  # noqa: SIM115 - closed at commit
+
+
+def _merged(sets: Sequence[AlertSet]) -> list[AlertSet]:
+    """The same alerts in a few long sets: encoding costs per set as much as per alert.
+
+    Only sets whose condition columns have the same dtypes are merged, so that
+    no value changes type (an integer stays an integer in the text).
+    """
+    parts: dict[tuple[tuple[str, str], ...], list[AlertSet]] = {}
+    for s in sets:
+        signature = tuple((k, np.asarray(v).dtype.str) for k, v in s.conditions.items())
+        parts.setdefault(signature, []).append(s)
+    return [merged for part in parts.values() for merged in merge_sets(part)]
 
 
 def _temporary(out: Path) -> tuple[IO[bytes], Path]:

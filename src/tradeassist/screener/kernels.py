@@ -72,7 +72,6 @@ from tradeassist.screener.layout import (
     S_PM_HIGH,
     S_REG_PV,
     S_REG_VOLUME,
-    S_WINDOW,
     T_CLOSE,
     T_HIGH,
     T_LOW,
@@ -89,46 +88,12 @@ from tradeassist.screener.layout import (
     W_SIZE_ACTION_FLAGS,
     W_TS_EVENT,
     W_TS_RECV,
-    WINDOW_HEAD_MASK,
-    WINDOW_LEN_MASK,
-    WINDOW_LEN_SHIFT,
-    WINDOW_SUM_BITS,
 )
-from tradeassist.screener.prefetch import prefetch2, prefetch3
 from tradeassist.screener.window import window_add
 
 __all__ = ["scan_records"]
 
 Array = Any  # numba kernels take numpy arrays; their dtypes are in the docstrings
-
-
-_AHEAD = 16  # records between the prefetch of a trade's state and its use
-
-
-@kernel
-def _ahead_slot(rec: Array, i: int, id_table: Array) -> int:
-    """The slot of record ``i`` when it is a trade of a mapped symbol, else -1."""
-    header = rec[i, W_HEADER]
-    iid = (header >> 32) & 0xFFFFFFFF
-    if iid >= id_table.shape[0] or ((rec[i, W_SIZE_ACTION_FLAGS] >> 32) & 0xFF) != ACTION_TRADE:
-        return -1
-    return int(id_table[iid])
-
-
-@kernel
-def _prefetch_ahead(rec: Array, i: int, id_table: Array, st: Array, queue: Array) -> None:
-    """Ask for the state of the trades 16 and 8 records ahead (rows, then window queues)."""
-    s = _ahead_slot(rec, i + _AHEAD, id_table)
-    if s >= 0:
-        prefetch2(st, s, 0)
-    if i + _AHEAD // 2 < rec.shape[0]:
-        s = _ahead_slot(rec, i + _AHEAD // 2, id_table)
-        if s >= 0:  # its row is in cache by now, so reading the queue's head is cheap
-            packed = st[s, S_WINDOW]
-            head = (packed >> WINDOW_SUM_BITS) & WINDOW_HEAD_MASK
-            n = (packed >> WINDOW_LEN_SHIFT) & WINDOW_LEN_MASK
-            prefetch3(queue, s, head, 0)
-            prefetch3(queue, s, (head + n) & (queue.shape[1] - 1), 0)
 
 
 @kernel
@@ -176,8 +141,6 @@ def scan_records(
     next_minute = clock[C_NEXT_MINUTE]
     n_rec = rec.shape[0]
     for i in range(start, n_rec):
-        if i + _AHEAD < n_rec:
-            _prefetch_ahead(rec, i, id_table, st, queue)
         t = rec[i, W_TS_EVENT]
         if t >= day_end:
             clock[C_TS] = clock_ts

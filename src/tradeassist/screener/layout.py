@@ -50,6 +50,7 @@ S_REG_PV = 3  # regular-session sum of micro-dollar price x shares (VWAP numerat
 S_HIGH = 4  # regular-session high of price prints (NO_HIGH: none)
 S_LOW = 5  # regular-session low of price prints (NO_LOW: none)
 S_PM_HIGH = 6  # pre-market high of price prints (NO_HIGH: none)
+S_NEWEST = 7  # newest second in the window's queue (meaningful while it is not empty)
 S_INT_COLUMNS = 8  # padded to 64 bytes
 WINDOW_SUM_BITS = 40  # up to 1.1e12 shares in a window
 WINDOW_HEAD_BITS = 11  # queues of up to 2,048 entries

@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -24,8 +25,10 @@ from tradeassist.market_calendar import trading_calendar
 from tradeassist.screener.alert_output import AlertWriter
 from tradeassist.screener.config import ScreenerConfig
 from tradeassist.screener.engine import ScreenerEngine, ordered_alerts
-from tradeassist.screener.replay_store import ReplayStore
 from tradeassist.settings import Settings
+
+if TYPE_CHECKING:
+    from tradeassist.screener.replay_store import ReplayStore
 
 __all__ = ["BATCH_RECORDS", "replay_file"]
 
@@ -91,7 +94,11 @@ def replay_file(
     records = 0
     with ExitStack() as stack:
         dbn = stack.enter_context(open_dbn(path))
-        sink = stack.enter_context(ReplayStore(settings.resolved_database_url)) if store else None
+        sink: ReplayStore | None = None
+        if store:  # the database layer is imported only when it is used
+            from tradeassist.screener.replay_store import ReplayStore
+
+            sink = stack.enter_context(ReplayStore(settings.resolved_database_url))
         writer = stack.enter_context(AlertWriter(out))
         engine = ScreenerEngine(
             config=ScreenerConfig.from_settings(settings),
