@@ -243,12 +243,13 @@ async def read_load(port: int, rate: float, seconds: float, kind: str) -> dict[s
 
     async def one(scheduled: float, out: list[float], errors: list[str]) -> None:
         outcome = "no attempt"
-        for _ in range(2):
-            # A pooled connection may have been closed by the server's keep-alive timeout.
-            fresh = not idle
+        for attempt in range(2):
+            # A pooled connection may have been closed by the server's keep-alive timeout:
+            # then the retry opens a new one (another pooled one may be just as stale).
+            fresh = attempt > 0 or not idle
             try:
                 conn = (
-                    idle.pop() if idle else Connection(*await asyncio.open_connection(HOST, port))
+                    Connection(*await asyncio.open_connection(HOST, port)) if fresh else idle.pop()
                 )
             except OSError as exc:
                 outcome = type(exc).__name__

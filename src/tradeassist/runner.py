@@ -133,8 +133,19 @@ async def run_everything(
             status = ScreenerStatus()
             # Readiness checks the feed this process screens and the Temporal it started.
             api_settings = settings.model_copy(update={"temporal_address": trading.address})
+            day_start_ns = (
+                trading_calendar().day_bounds_ns(market.day)[0] if market is not None else None
+            )
+
+            def market_clock_ns() -> int:
+                # A simulated day runs on its own clock: the latest record's time.
+                if day_start_ns is None:
+                    return time.time_ns()
+                return status.feed.last_ts_event or day_start_ns
+
             server = build_server(
                 settings=api_settings,
+                market_clock_ns=market_clock_ns,
                 host=host,
                 port=port,
                 bus=bus,

@@ -79,6 +79,12 @@ API_DESCRIPTION = """
 alerts after it are replayed first, then live ones: no gap, no duplicate. Refused
 handshakes answer 401 or 429 with the usual JSON error.
 
+**Your notifications** (alerts your subscriptions with the `websocket` channel match,
+only to you, while connected): `GET /ws/notifications?token=` (WebSocket) or
+`GET /sse/notifications` (Server-Sent Events, event `alert`). Messages are JSON:
+`{"type": "alert", "alert_id": 12, "alert": {...}, "subscriptions": [{"id": 3, "name":
+"gaps"}]}` and heartbeats as above. 401 without credentials; 503 when the notifier is off.
+
 **Paging**: alert ids are ordered by commit; pass `next_cursor` back as `cursor`.
 
 **Twilio webhooks** (not listed below: only Twilio calls them): `POST /sms/webhook`
@@ -177,6 +183,7 @@ def create_app(
     jwks: str | None = None,
     static_dir: Path | None = None,
     clock_ns: Callable[[], int] = time.time_ns,
+    market_clock_ns: Callable[[], int] | None = None,
     temporal_check: Callable[[], Awaitable[None]] | None = None,
     bus_poll_seconds: float | None = None,
     stream_options: StreamOptions | None = None,
@@ -190,7 +197,8 @@ def create_app(
     otherwise the app opens ``settings``' database and follows new alert rows
     in it (``bus_poll_seconds`` apart). ``jwks`` is a JWKS URL or file for
     asymmetric tokens; ``static_dir`` (the dashboard's export) is served at
-    ``/`` behind every API route. ``clock_ns`` is the wall clock (UTC ns).
+    ``/`` behind every API route. ``clock_ns`` is the wall clock (UTC ns); ``market_clock_ns``
+    the market's (default: the wall clock; a simulated day passes its own).
     Alert pages are cached until the bus delivers a newer alert, at most
     ``page_cache_seconds`` (0: no cache). ``notifier`` (default: the setting
     ``TRADEASSIST_NOTIFIER``) runs the notifier and serves the SMS webhooks and
@@ -256,6 +264,7 @@ def create_app(
                 limiter=RateLimiter(limit),
                 metrics=api_metrics,
                 clock_ns=clock_ns,
+                market_clock_ns=market_clock_ns or clock_ns,
                 stream=stream_options or StreamOptions(),
                 alert_json=AlertJson(),
                 page_cache=PageCache(ttl_seconds=page_cache_seconds),
@@ -267,7 +276,9 @@ def create_app(
             if notify is not None:
                 await background.start_notifier(notify, settings, alert_bus, own_bus=own_bus)
             background.start_grading(
-                sessions, interval_seconds=settings.grade_interval_seconds, clock_ns=clock_ns
+                sessions,
+                interval_seconds=settings.grade_interval_seconds,
+                clock_ns=market_clock_ns or clock_ns,
             )
             yield
         finally:

@@ -32,6 +32,8 @@ __all__ = [
     "SessionDep",
     "StateDep",
     "UserSessionDep",
+    "api_state",
+    "authorize_alert_read",
     "charge",
     "get_caller",
     "identify",
@@ -42,11 +44,16 @@ _bearer = HTTPBearer(auto_error=False, description="A Supabase-style JWT.")
 _api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="An issued API key.")
 
 
-async def get_state(conn: HTTPConnection) -> ApiState:
+def api_state(conn: HTTPConnection) -> ApiState:
+    """The app's state; ``NotConfiguredError`` before the lifespan has built it."""
     state = getattr(conn.app.state, "api", None)
     if not isinstance(state, ApiState):
         raise NotConfiguredError("the API is not started")
     return state
+
+
+async def get_state(conn: HTTPConnection) -> ApiState:
+    return api_state(conn)
 
 
 StateDep = Annotated[ApiState, Depends(get_state)]
@@ -108,10 +115,20 @@ async def require_admin(user: CurrentUser) -> Identity:
 AdminUser = Annotated[Identity, Depends(require_admin)]
 
 
-async def alert_reader(caller: CallerDep, state: StateDep) -> Identity | None:
+def _check_alert_reader(caller: Identity | None, state: ApiState) -> Identity | None:
     if caller is None and not state.settings.public_alerts:
         raise AuthError("credentials required to read alerts")
     return caller
+
+
+async def alert_reader(caller: CallerDep, state: StateDep) -> Identity | None:
+    return _check_alert_reader(caller, state)
+
+
+async def authorize_alert_read(conn: HTTPConnection, state: ApiState) -> Identity | None:
+    """``get_caller`` then ``alert_reader`` in one call, for routes that skip ``Depends``:
+    the same checks, rate-limit charge and errors, in the same order."""
+    return _check_alert_reader(await identify(conn, state), state)
 
 
 AlertReader = Annotated[Identity | None, Depends(alert_reader)]

@@ -33,7 +33,12 @@ class StreamOptions:
 
 @dataclass(slots=True)
 class ApiState:
-    """The app's dependencies; ``clock_ns`` gives the wall time in UTC nanoseconds."""
+    """The app's dependencies; ``clock_ns`` gives the wall time in UTC nanoseconds.
+
+    ``market_clock_ns`` is the market's time: the wall clock, except under
+    ``tradeassist run`` on a simulated day, where it is the feed's latest
+    record time (what "today", "now" for bars and grading mean there).
+    """
 
     settings: Settings
     database_url: str
@@ -46,6 +51,7 @@ class ApiState:
     limiter: RateLimiter
     metrics: ApiMetrics
     clock_ns: Callable[[], int]
+    market_clock_ns: Callable[[], int]
     stream: StreamOptions
     alert_json: AlertJson
     page_cache: PageCache

@@ -33,6 +33,7 @@ def subscription_spec(row: AlertSubscriptionRow) -> SubscriptionSpec:
         quiet=QuietHours.from_text(row.quiet_start, row.quiet_end),
         webhook_url=row.webhook_url,
         webhook_secret=row.webhook_secret,
+        name=row.name,
     )
 
 

@@ -79,6 +79,7 @@ class SubscriptionSpec:
     quiet: QuietHours | None = None
     webhook_url: str | None = None
     webhook_secret: str | None = field(default=None, repr=False)
+    name: str = ""
 
     def accepts(self, facts: AlertFacts) -> bool:
         """Type, symbol, price range and move; not quiet hours (those need the time)."""

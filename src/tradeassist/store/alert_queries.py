@@ -36,6 +36,7 @@ __all__ = [
     "count_alerts",
     "last_alert_id",
     "page_alert_records",
+    "page_alert_rows",
     "pct_move",
     "row_to_stored",
 ]
@@ -296,3 +297,62 @@ class StoreAlertSource:
     async def alerts_after(self, after_id: int, limit: int) -> Sequence[StoredAlert]:
         async with storage_errors(self._url, "read alerts"), self._engine.connect() as conn:
             return await alerts_after(conn, after_id, limit)
+
+
+# The plain filters (symbols, types, page boundary) on PostgreSQL, as one text query
+# run on the driver's connection: asyncpg prepares and caches it by text, and
+# SQLAlchemy's per-execute work (about 0.6 ms CPU) is skipped. The same columns
+# and order as ``page_alert_records``; other filters go through it.
+_COLUMNS = (
+    "id, symbol, alert_type, trigger_price, trigger_time_ns, trading_day, level, pct_move,"
+    " conditions::text, metadata::text, created_at"
+)
+
+
+@lru_cache(maxsize=32)
+def _plain_sql(symbols: bool, types: bool, boundary: str | None, descending: bool) -> str:
+    where: list[str] = []
+    if symbols:
+        where.append(f"symbol = ANY(${len(where) + 1}::text[])")
+    if types:
+        where.append(f"alert_type = ANY(${len(where) + 1}::text[])")
+    if boundary is not None:
+        where.append(f"id {'<' if boundary == 'before' else '>'} ${len(where) + 1}::int8")
+    clause = f" WHERE {' AND '.join(where)}" if where else ""
+    order = "DESC" if descending else "ASC"
+    limit = f"${len(where) + 1}::int8"
+    return f"SELECT {_COLUMNS} FROM screener_alerts{clause} ORDER BY id {order} LIMIT {limit}"
+
+
+async def page_alert_rows(
+    conn: AsyncConnection,
+    filt: AlertFilter,
+    *,
+    limit: int,
+    boundary: int | None,
+    descending: bool,
+) -> Sequence[Any]:
+    """A page of alert rows (``ALERT_COLUMNS`` order) after/before ``boundary``."""
+    plain = filt.since_ns is None and filt.until_ns is None and filt.min_pct is None
+    if not plain or conn.dialect.driver != "asyncpg":
+        return await page_alert_records(
+            conn,
+            filt,
+            limit=limit,
+            before_id=boundary if descending else None,
+            after_id=None if descending else boundary,
+            descending=descending,
+        )
+    side = None if boundary is None else "before" if descending else "after"
+    sql = _plain_sql(bool(filt.symbols), bool(filt.alert_types), side, descending)
+    args: list[Any] = []
+    if filt.symbols:
+        args.append(list(filt.symbols))
+    if filt.alert_types:
+        args.append(list(filt.alert_types))
+    if boundary is not None:
+        args.append(boundary)
+    args.append(limit)
+    raw = await conn.get_raw_connection()
+    rows: Sequence[Any] = await raw.driver_connection.fetch(sql, *args)  # type: ignore[union-attr]
+    return rows

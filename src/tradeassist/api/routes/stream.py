@@ -1,19 +1,28 @@
-"""Live alerts: ``WS /ws/alerts`` and ``GET /sse/alerts`` (Server-Sent Events).
+"""Live streams: every alert, and each user's own notifications.
 
-Both filter by symbol and type, resume after a last-seen id (``?after_id=``,
-or SSE's ``Last-Event-ID`` header) with no gap and no duplicate, and take the
-token as ``?token=`` or in the ``Authorization`` header. WebSocket messages
-are JSON: ``{"type": "alert", "data": AlertPublic}``, ``{"type": "heartbeat"}``
-and, before a server-side close, ``{"type": "error", "detail": ...}``.
+``WS /ws/alerts`` and ``GET /sse/alerts`` (Server-Sent Events) filter by symbol
+and type, resume after a last-seen id (``?after_id=``, or SSE's
+``Last-Event-ID`` header) with no gap and no duplicate. WebSocket messages are
+JSON: ``{"type": "alert", "data": AlertPublic}``, ``{"type": "heartbeat"}`` and,
+before a server-side close, ``{"type": "error", "detail": ...}``.
+
+``WS /ws/notifications`` and ``GET /sse/notifications`` carry what the signed-in
+user's subscriptions (with the ``websocket`` channel) matched, to that user
+only, while connected (no replay): ``{"type": "alert", "alert_id": ..., "alert":
+{...}, "subscriptions": [{"id": ..., "name": ...}]}`` (see
+:func:`~tradeassist.notify.channels.websocket.notice_message`), and heartbeats.
+
+All take the token as ``?token=`` or in the ``Authorization`` header.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator, Mapping
-from typing import Annotated
+from collections.abc import AsyncGenerator, AsyncIterator, Coroutine, Mapping
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, WebSocket
 from fastapi.responses import StreamingResponse
@@ -29,7 +38,8 @@ from tradeassist.api.schemas.common import ERROR_RESPONSES
 from tradeassist.api.state import ApiState
 from tradeassist.api.tokens import Identity
 from tradeassist.bus.base import BusClosed
-from tradeassist.errors import AuthError, InputError, TradeAssistError
+from tradeassist.errors import AuthError, InputError, NotConfiguredError, TradeAssistError
+from tradeassist.notify.channels.websocket import UserInbox, UserPushHub
 from tradeassist.store.alert_queries import AlertFilter, alerts_after, last_alert_id
 from tradeassist.store.alerts import StoredAlert
 from tradeassist.store.database import storage_errors
@@ -100,16 +110,22 @@ async def alerts_websocket(websocket: WebSocket, state: StateDep) -> None:
     await websocket.accept()
     gauge = state.metrics.stream_clients.labels("websocket")
     gauge.inc()
-    reader = asyncio.create_task(_until_disconnect(websocket))
-    writer = asyncio.create_task(_send_alerts(websocket, state, params))
     try:
-        # Whichever ends first (the client left, or the feed ended) ends the other.
+        await _converse(websocket, _send_alerts(websocket, state, params))
+    finally:
+        gauge.dec()
+
+
+async def _converse(websocket: WebSocket, sending: Coroutine[Any, Any, None]) -> None:
+    """Run ``sending`` until it ends or the client leaves, whichever comes first."""
+    reader = asyncio.create_task(_until_disconnect(websocket))
+    writer = asyncio.create_task(sending)
+    try:
         await asyncio.wait((reader, writer), return_when=asyncio.FIRST_COMPLETED)
     finally:
         for task in (reader, writer):
             task.cancel()
         results = await asyncio.gather(reader, writer, return_exceptions=True)
-        gauge.dec()
     for result in results:
         if isinstance(result, Exception) and not isinstance(result, WebSocketDisconnect):
             log.debug("websocket stream ended: %r", result)
@@ -139,19 +155,31 @@ async def _heartbeats(
 
 async def _send_alerts(websocket: WebSocket, state: ApiState, params: StreamParams) -> None:
     sent = state.metrics.alerts_streamed.labels("websocket")
+
+    async def texts(feed: AsyncIterator[StoredAlert]) -> AsyncGenerator[str, None]:
+        async for stored in feed:
+            yield f'{{"type":"alert","data":{state.alert_json(stored)}}}'
+            sent.inc()  # resumed once the text is sent
+
+    async with (
+        contextlib.aclosing(_feed(state, params)) as feed,
+        contextlib.aclosing(texts(feed)) as sending,
+    ):
+        await _send_texts(websocket, sending, state.stream.heartbeat_seconds)
+
+
+async def _send_texts(websocket: WebSocket, texts: AsyncIterator[str], every: float) -> None:
+    """Send each of ``texts``, a heartbeat after ``every`` seconds without one, and
+    an error message and a close when ``texts`` fails."""
     loop = asyncio.get_running_loop()
     lock = asyncio.Lock()
     last = [loop.time()]
-    beats = asyncio.create_task(_heartbeats(websocket, lock, state.stream.heartbeat_seconds, last))
+    beats = asyncio.create_task(_heartbeats(websocket, lock, every, last))
     try:
-        async with contextlib.aclosing(_feed(state, params)) as feed:
-            async for stored in feed:
-                async with lock:
-                    await websocket.send_text(
-                        f'{{"type":"alert","data":{state.alert_json(stored)}}}'
-                    )
-                last[0] = loop.time()
-                sent.inc()
+        async for text in texts:
+            async with lock:
+                await websocket.send_text(text)
+            last[0] = loop.time()
     except (TradeAssistError, BusClosed) as exc:
         detail = exc.message if isinstance(exc, TradeAssistError) else "server shutting down"
         if websocket.application_state == WebSocketState.CONNECTED:
@@ -223,6 +251,80 @@ async def alerts_sse(
             yield f"event: error\ndata: {detail}\n\n"
         finally:
             gauge.dec()
+
+    return StreamingResponse(
+        events(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+async def _admit_user(conn: HTTPConnection, state: ApiState) -> tuple[Identity, UserPushHub]:
+    """The signed-in caller, and the hub their notices are pushed to (not yet connected)."""
+    caller = await identify(conn, state, allow_query_token=True)
+    if caller is None:
+        raise AuthError("credentials required: your notifications need a token or an X-API-Key")
+    if state.notify is None:
+        raise NotConfiguredError("notifications are off: the notifier does not run in this API")
+    return caller, state.notify.hub
+
+
+async def _notice_texts(inbox: UserInbox) -> AsyncIterator[str]:
+    async for message in inbox:
+        yield json.dumps(message, separators=(",", ":"))
+
+
+@router.websocket("/ws/notifications")
+async def notifications_websocket(websocket: WebSocket, state: StateDep) -> None:
+    """What the caller's subscriptions with the ``websocket`` channel match; ``?token=``."""
+    try:
+        caller, hub = await _admit_user(websocket, state)
+    except TradeAssistError as exc:
+        await _deny(websocket, exc)
+        return
+    # Connected to the hub before the handshake completes: nothing matched after it is lost.
+    async with hub.connect(caller.user_id) as inbox:
+        await websocket.accept()
+        await _converse(
+            websocket,
+            _send_texts(websocket, _notice_texts(inbox), state.stream.heartbeat_seconds),
+        )
+
+
+@router.get(
+    "/sse/notifications",
+    response_class=StreamingResponse,
+    responses={
+        **ERROR_RESPONSES,
+        200: {
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            "description": "Events `alert` (data: the alert, its id and the matching "
+            "subscriptions, as JSON); comments as keep-alives.",
+        },
+    },
+)
+async def notifications_sse(
+    request: Request,
+    state: StateDep,
+    token: Annotated[
+        str | None, Query(max_length=8192, description="A bearer token (or the header).")
+    ] = None,
+) -> StreamingResponse:
+    """What the caller's subscriptions with the ``websocket`` channel match, as they match."""
+    caller, hub = await _admit_user(request, state)
+    every = state.stream.heartbeat_seconds
+
+    async def events() -> AsyncIterator[str]:
+        async with hub.connect(caller.user_id) as inbox:
+            yield "retry: 2000\n: connected\n\n"
+            while True:
+                try:
+                    async with asyncio.timeout(every):
+                        message = await inbox.get()
+                except TimeoutError:
+                    yield ": keep-alive\n\n"
+                    continue
+                yield f"event: alert\ndata: {json.dumps(message, separators=(',', ':'))}\n\n"
 
     return StreamingResponse(
         events(),

@@ -47,7 +47,7 @@ async def read_symbol_bars(
     until: Annotated[Time | None, Query(description="Exclusive; default now.")] = None,
 ) -> BarsPublic:
     """One-minute bars of ``symbol`` from the market-data cache, oldest first (≤ 7 days)."""
-    end = until or from_ns(state.clock_ns())
+    end = until or from_ns(state.market_clock_ns())
     start = since or end - dt.timedelta(days=1)
     if end - start > MAX_BAR_WINDOW:
         raise InputError("ask for at most 7 days of one-minute bars at a time")

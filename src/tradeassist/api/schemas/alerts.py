@@ -6,6 +6,7 @@ import dataclasses
 import re
 from datetime import date, datetime
 from typing import Annotated, Any
+from urllib.parse import parse_qsl
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
@@ -30,6 +31,7 @@ __all__ = [
     "StreamParams",
     "SymbolCountPublic",
     "TypeCountPublic",
+    "plain_list_params",
 ]
 
 
@@ -208,6 +210,53 @@ class AlertListParams(AlertPageParams):
 
     since: Time | None = None
     until: Time | None = None
+
+
+_PLAIN_KEYS = frozenset(("symbol", "alert_type", "limit", "cursor", "order"))
+
+
+def plain_list_params(query_string: bytes) -> AlertListParams | None:
+    """``GET /alerts``' common query (symbol, alert_type, limit, cursor, order), parsed
+    without FastAPI's per-request model machinery; None when anything is unusual.
+
+    Only values :class:`AlertListParams` certainly accepts, with the same result,
+    pass here: anything else (other parameters, repeats, blanks, non-canonical
+    numbers, invalid values) returns None and goes through the declared model,
+    which then gives the usual answer, 422 included.
+    """
+    # As Starlette splits a query string (``QueryParams``).
+    pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+    values = dict(pairs)
+    if len(values) != len(pairs) or not _PLAIN_KEYS.issuperset(values):
+        return None
+    fields: dict[str, Any] = {}
+    for name, value in values.items():
+        if not value:
+            return None
+        if name == "limit":
+            if not (value.isascii() and value.isdigit()) or value[0] == "0" or len(value) > 4:
+                return None
+            limit = int(value)
+            if limit > 1000:
+                return None
+            fields["limit"] = limit
+        elif name == "order":
+            if value not in ("desc", "asc"):
+                return None
+            fields["order"] = value
+        elif name == "cursor":
+            if len(value) > 200:
+                return None
+            fields["cursor"] = value
+        else:
+            if len(value) > 2000:
+                return None
+            try:
+                _symbols(value) if name == "symbol" else _types(value)
+            except ValueError:
+                return None
+            fields[name] = value
+    return AlertListParams.model_construct(**fields)
 
 
 class AlertStatsParams(AlertFilterParams):

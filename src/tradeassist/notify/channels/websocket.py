@@ -1,6 +1,7 @@
 """Per-user push: the notices a user's subscriptions match, for the API's WebSocket to send.
 
-The API's WebSocket handler reads one user's notices like this::
+The API's ``WS /ws/notifications`` and ``GET /sse/notifications`` read one
+user's notices like this::
 
     async with hub.connect(user_id) as inbox:
         async for message in inbox:          # dicts, ready for send_json
@@ -32,8 +33,9 @@ class UserInbox:
 
     def put(self, message: dict[str, Any]) -> None:
         if self._queue.full():
-            self._queue.get_nowait()
-            self.dropped += 1
+            lost = self._queue.get_nowait()
+            # A lost message may itself have carried a count: keep it, so none goes untold.
+            self.dropped += 1 + int(lost.get("dropped", 0))
         if self.dropped:
             message = {**message, "dropped": self.dropped}
             self.dropped = 0
@@ -83,13 +85,17 @@ class UserPushHub:
 
 
 def notice_message(notice: Notice) -> dict[str, Any]:
-    """The JSON a client receives: the alert, its stored id, the subscriptions that matched."""
+    """The JSON a client receives: the alert, its stored id, the subscriptions that matched.
+
+    ``{"type": "alert", "alert_id": 12, "alert": {...}, "subscriptions": [{"id": 3,
+    "name": "gaps"}]}``; ``alert`` is the replay contract's shape.
+    """
     ref = notice.alerts[0]
     return {
         "type": "alert",
         "alert_id": ref.id,
         "alert": ref.alert.to_json_dict(),
-        "subscription_ids": [s.id for s in notice.subscriptions],
+        "subscriptions": [{"id": s.id, "name": s.name} for s in notice.subscriptions],
     }
 
 
