@@ -67,7 +67,6 @@ __all__ = ["create_app", "tcp_check"]
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MAX_BODY_BYTES = 1_048_576
 API_DESCRIPTION = """
 **Auth**: `Authorization: Bearer <JWT>` (Supabase-style: `aud` = `authenticated`,
 `sub`, `exp`) or `X-API-Key: <key>`. Live streams also take `?token=`.
@@ -112,12 +111,6 @@ def tcp_check(address: str, timeout: float = 2.0) -> Callable[[], Awaitable[None
         writer.close()
 
     return probe
-
-
-def _setting(settings: Settings, name: str, default: Any) -> Any:
-    # Settings this module reads before they exist in Settings fall back to a default.
-    value = getattr(settings, name, None)
-    return default if value is None else value
 
 
 def _engine_options(url: str) -> dict[str, Any]:
@@ -206,12 +199,12 @@ def create_app(
     a desk that only records them; ``tradeassist run`` passes the Temporal one).
     """
     limit = rate_limit or RateLimit(
-        per_minute=float(_setting(settings, "rate_limit_per_minute", 600.0)),
-        burst=int(_setting(settings, "rate_limit_burst", 100)),
+        per_minute=settings.rate_limit_per_minute,
+        burst=settings.rate_limit_burst,
     )
-    body_limit = max_body_bytes or int(_setting(settings, "max_body_bytes", DEFAULT_MAX_BODY_BYTES))
-    jwks_location = jwks or _setting(settings, "jwks_url", None)
-    poll = bus_poll_seconds or float(_setting(settings, "bus_poll_seconds", 0.05))
+    body_limit = max_body_bytes or settings.max_body_bytes
+    jwks_location = jwks or settings.jwks_url
+    poll = bus_poll_seconds or settings.bus_poll_seconds
     probe_temporal = temporal_check or (
         tcp_check(settings.temporal_address) if settings.temporal_address else None
     )
