@@ -43,6 +43,7 @@ from tradeassist.api.routes import (
     alerts,
     health,
     metrics,
+    outbox,
     phone,
     stream,
     subscriptions,
@@ -299,6 +300,7 @@ def create_app(
     app.add_middleware(RequestMetrics, metrics=api_metrics)
     for module in (health, metrics, alerts, stream, symbols, users, subscriptions, trades, admin):
         app.include_router(module.router)
+    app.include_router(outbox.router)
     if notifying:
         app.add_middleware(_ReloadOnChange)
         app.include_router(phone.router)
