@@ -426,6 +426,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/sms/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Sms Messages
+         * @description Every text in and out (admins only), newest first: the console outbox without Twilio.
+         */
+        get: operations["read_sms_messages_sms_messages_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users/me/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read My Messages
+         * @description The texts the caller sent and received, newest first.
+         */
+        get: operations["read_my_messages_users_me_messages_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/users/me/phone": {
         parameters: {
             query?: never;
@@ -924,6 +964,70 @@ export interface components {
             checks: {
                 [key: string]: components["schemas"]["CheckPublic"];
             };
+        };
+        /**
+         * SmsMessagePublic
+         * @description One text: ``in`` from a user's phone, or ``out`` to it; numbers masked.
+         */
+        SmsMessagePublic: {
+            /** Id */
+            id: number;
+            /**
+             * User Id
+             * @description The user it belongs to (None: an unknown number).
+             */
+            user_id: string | null;
+            /**
+             * Direction
+             * @enum {string}
+             */
+            direction: "in" | "out";
+            /**
+             * Status
+             * @description Twilio's status (queued, sent, delivered, failed, received ...) or ours: blocked (opted out or not verified), capped (daily cost cap), denied (unknown number).
+             */
+            status: string;
+            /** Error Code */
+            error_code: string | null;
+            /**
+             * From Number
+             * @example +1••••••0000
+             */
+            from_number: string;
+            /**
+             * To Number
+             * @example +1••••••0100
+             */
+            to_number: string;
+            /** Body */
+            body: string;
+            /**
+             * Console
+             * @description Written to the console outbox instead of sent (no Twilio configured).
+             */
+            console: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * SmsMessagesPublic
+         * @description A page of texts, newest first; pass ``next_cursor`` back as ``cursor`` for older ones.
+         */
+        SmsMessagesPublic: {
+            /** Data */
+            data: components["schemas"]["SmsMessagePublic"][];
+            /** Count */
+            count: number;
+            /** Next Cursor */
+            next_cursor?: string | null;
         };
         /**
          * SubscriptionCreate
@@ -3423,6 +3527,201 @@ export interface operations {
             };
         };
     };
+    read_sms_messages_sms_messages_get: {
+        parameters: {
+            query?: {
+                direction?: ("in" | "out") | null;
+                status?: string | null;
+                limit?: number;
+                cursor?: string | null;
+                user_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SmsMessagesPublic"];
+                };
+            };
+            /** @description Unusable input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Missing, expired or forged credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description No such object */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Request validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description A backing service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
+    read_my_messages_users_me_messages_get: {
+        parameters: {
+            query?: {
+                direction?: ("in" | "out") | null;
+                status?: string | null;
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SmsMessagesPublic"];
+                };
+            };
+            /** @description Unusable input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Missing, expired or forged credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description No such object */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Request validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+            /** @description A backing service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorPublic"];
+                };
+            };
+        };
+    };
     create_phone_code_users_me_phone_post: {
         parameters: {
             query?: never;
@@ -3627,8 +3926,11 @@ type ReadonlyArray<T> = [
 export const pathsAlertsGetParametersQueryOrderValues: ReadonlyArray<FlattenedDeepRequired<paths>["/alerts"]["get"]["parameters"]["query"]["order"]> = ["desc", "asc"];
 export const pathsAlertsTodayGetParametersQueryOrderValues: ReadonlyArray<FlattenedDeepRequired<paths>["/alerts/today"]["get"]["parameters"]["query"]["order"]> = ["desc", "asc"];
 export const pathsTradesGetParametersQueryStatusAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<paths>["/trades"]["get"]["parameters"]["query"]["status"]> = ["pending_confirmation", "open", "closed", "cancelled", "expired"];
+export const pathsSmsMessagesGetParametersQueryDirectionAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<paths>["/sms/messages"]["get"]["parameters"]["query"]["direction"]> = ["in", "out"];
+export const pathsUsersMeMessagesGetParametersQueryDirectionAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<paths>["/users/me/messages"]["get"]["parameters"]["query"]["direction"]> = ["in", "out"];
 export const alertPublicAlert_typeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AlertPublic"]["alert_type"]> = ["gap_up", "gap_down", "volume_spike", "new_high_of_day", "new_low_of_day", "premarket_high_break", "opening_range_breakout", "vwap_reclaim", "vwap_loss", "trading_halt", "trading_resume"];
 export const readinessPublicStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReadinessPublic"]["status"]> = ["ready", "unavailable"];
+export const smsMessagePublicDirectionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SmsMessagePublic"]["direction"]> = ["in", "out"];
 export const subscriptionCreateChannelsAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SubscriptionCreate"]["channels"]> = ["sms", "websocket", "webhook"];
 export const subscriptionUpdateChannelsAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SubscriptionUpdate"]["channels"]> = ["sms", "websocket", "webhook"];
 export const userInviteRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["UserInvite"]["role"]> = ["user", "admin"];
