@@ -61,6 +61,14 @@ class TextBudget(Generic[T]):
         budget.held.append(item)
         return False
 
+    def hold(self, user_id: str, item: T, at: datetime) -> None:
+        """Hold ``item`` for the next digest without offering it (a recovered held text)."""
+        budget = self._users.setdefault(user_id, _UserBudget())
+        if not budget.held:
+            budget.first_held_at = at
+            self._holding.add(user_id)
+        budget.held.append(item)
+
     def due_digests(self, at: datetime) -> list[tuple[str, list[T]]]:
         """Digests to send now, per user (each counted as one text); they are cleared."""
         due: list[tuple[str, list[T]]] = []

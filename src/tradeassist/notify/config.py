@@ -18,6 +18,7 @@ twilio_api_base                        TRADEASSIST_TWILIO_API_BASE         unset
 unknown_number_reply                   TRADEASSIST_SMS_UNKNOWN_REPLY       a fixed sentence
 help_contact                           TRADEASSIST_SMS_HELP_CONTACT        the dashboard
 reload_seconds                         TRADEASSIST_NOTIFY_RELOAD_SECONDS   30 s
+auto_trade_risk                        TRADEASSIST_RISK_PER_TRADE          100 dollars
 =====================================  ==================================  =================
 
 The rest keep their defaults unless someone needs to change them.
@@ -99,6 +100,14 @@ class NotifyConfig:
     reload_seconds: float = 30.0
     """How often the notifier re-reads subscriptions (changes made here reload at once)."""
 
+    # --- the delivery ledger and auto-trade -----------------------------------------------------
+    delivery_lease_seconds: float = 30.0
+    """A recorded delivery still unsent after this long was left by a crash: it is sent then."""
+    auto_trade_risk: float = 100.0
+    """Dollars risked per auto-trade when its subscription gives neither quantity nor risk."""
+    auto_trade_stop_pct: float = 2.0
+    """An auto-trade's stop, percent from the alert's price, when its subscription gives none."""
+
 
 def config_from_settings(settings: Settings, base: NotifyConfig | None = None) -> NotifyConfig:
     """``base`` (default: the defaults) with every field the settings name filled in."""
@@ -120,4 +129,5 @@ def config_from_settings(settings: Settings, base: NotifyConfig | None = None) -
         unknown_number_reply=unknown_reply,
         help_contact=settings.sms_help_contact or config.help_contact,
         reload_seconds=settings.notify_reload_seconds,
+        auto_trade_risk=settings.risk_per_trade,
     )

@@ -35,7 +35,7 @@ from tradeassist.notify.model import AlertRef, Channel, Notice, as_ref
 from tradeassist.notify.texts import alert_text, digest_text
 from tradeassist.store.alerts import StoredAlert
 
-__all__ = ["NotifierCore", "NotifyOutcome"]
+__all__ = ["DURABLE_CHANNELS", "Delivery", "NotifierCore", "NotifyOutcome"]
 
 _log = logging.getLogger(__name__)
 
@@ -47,6 +47,39 @@ class NotifyOutcome:
     users: int
     notices: dict[str, int]
     held: int
+
+
+#: Channels whose deliveries leave this process, so the ledger records them.
+DURABLE_CHANNELS = frozenset({"sms", "webhook", "trade"})
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One notice planned for one channel; ``held``: an SMS waiting for the digest.
+
+    ``target`` is the subscription for per-subscription channels (webhook,
+    trade's first auto-trading subscription), else 0: with the alert, the
+    user and the channel it is the ledger's key.
+    """
+
+    channel: str
+    notice: Notice
+    target: int = 0
+    held: bool = False
+
+    @property
+    def alert_id(self) -> int | None:
+        return self.notice.alerts[0].id
+
+    @property
+    def durable(self) -> bool:
+        return self.channel in DURABLE_CHANNELS and self.alert_id is not None
+
+
+@dataclass(slots=True)
+class _Held:
+    ref: AlertRef
+    ledger: bool
 
 
 def _utcnow() -> datetime:
@@ -70,7 +103,7 @@ class NotifierCore:
         self._index = index or SubscriptionIndex([], [])
         self._metrics = metrics
         self._clock = clock
-        self._budget: TextBudget[AlertRef] = TextBudget(
+        self._budget: TextBudget[_Held] = TextBudget(
             self._config.sms_per_minute, self._config.digest_window_seconds
         )
 
@@ -90,6 +123,24 @@ class NotifierCore:
         self, alert: AlertRef | StoredAlert | Alert, *, at: datetime | None = None
     ) -> NotifyOutcome:
         """Match one alert and hand its notices to the channels; ``at`` defaults to now."""
+        deliveries, outcome = self.plan(alert, at=at)
+        for delivery in deliveries:
+            if not delivery.held:
+                await self.send(delivery)
+        return outcome
+
+    def plan(
+        self,
+        alert: AlertRef | StoredAlert | Alert,
+        *,
+        at: datetime | None = None,
+        ledger: bool = False,
+    ) -> tuple[list[Delivery], NotifyOutcome]:
+        """Match one alert: what each channel should get (texts over budget are ``held``).
+
+        ``ledger``: the caller records the durable deliveries before sending
+        them, so the SMS queue claims each text from the ledger.
+        """
         ref = as_ref(alert)
         when = at or self._clock()
         a = ref.alert
@@ -98,26 +149,54 @@ class NotifierCore:
         counts: dict[str, int] = {}
         held = 0
         texts: dict[str, str] = {}  # one text per time zone, not per user
+        out: list[Delivery] = []
         for match in matches.values():
-            for name, channel in self._channels.items():
+            for name in self._channels:
+                if name == "trade":
+                    subs = tuple(s for s in match.subscriptions if s.auto_trade is not None)
+                    if subs:
+                        notice = Notice(match.user, (ref,), subs, "", ledger=ledger)
+                        out.append(Delivery(name, notice, subs[0].id))
+                        counts[name] = counts.get(name, 0) + 1
+                    continue
                 subs = self._subscriptions_for(match, name)
                 if not subs:
+                    continue
+                if name == "webhook":  # one delivery (and ledger entry) per subscription
+                    hooks = [s for s in subs if s.webhook_url]
+                    for sub in hooks:
+                        notice = Notice(match.user, (ref,), (sub,), "", ledger=ledger)
+                        out.append(Delivery(name, notice, sub.id))
+                    if hooks:
+                        counts[name] = counts.get(name, 0) + 1
                     continue
                 text = ""
                 if name == "sms":
                     if not match.user.may_text(a.alert_type, when):
                         continue
-                    if not self._budget.offer(match.user.id, ref, when):
+                    if not self._budget.offer(match.user.id, _Held(ref, ledger), when):
                         held += 1
+                        out.append(Delivery(name, Notice(match.user, (ref,), subs, ""), held=True))
                         continue
                     zone = match.user.timezone
                     text = texts.get(zone) or texts.setdefault(zone, alert_text(a, zone))
-                await self._deliver(channel, Notice(match.user, (ref,), subs, text))
+                out.append(Delivery(name, Notice(match.user, (ref,), subs, text, ledger=ledger)))
                 counts[name] = counts.get(name, 0) + 1
         if self._metrics is not None:
             self._metrics.alerts.inc()
             self._metrics.held.inc(held)
-        return NotifyOutcome(len(matches), counts, held)
+        return out, NotifyOutcome(len(matches), counts, held)
+
+    async def send(self, delivery: Delivery) -> bool:
+        """Hand one planned delivery to its channel; False when the channel failed."""
+        channel = self._channels.get(delivery.channel)
+        if channel is None or delivery.held:
+            return False
+        return await self._deliver(channel, delivery.notice)
+
+    def hold(self, user_id: str, ref: AlertRef, *, at: datetime | None = None) -> None:
+        """Put a recorded, held text back into the user's digest (after a restart)."""
+        self._budget.hold(user_id, _Held(ref, True), at or self._clock())
 
     @staticmethod
     def _subscriptions_for(match: UserMatch, channel: str) -> tuple[SubscriptionSpec, ...]:
@@ -131,13 +210,16 @@ class NotifierCore:
         when = at or self._clock()
         channel = self._channels.get("sms")
         sent = 0
-        for user_id, refs in self._budget.due_digests(when):
+        for user_id, items in self._budget.due_digests(when):
             user = self._index.users.get(user_id)
             if channel is None or user is None or not user.sms_ok:
                 continue
             lines = self._config.digest_max_lines
+            refs = tuple(h.ref for h in items)
             text = digest_text([r.alert for r in refs], user.timezone, lines)
-            await self._deliver(channel, Notice(user, tuple(refs), (), text, digest=True))
+            ledger = any(h.ledger for h in items)
+            notice = Notice(user, refs, (), text, digest=True, ledger=ledger)
+            await self._deliver(channel, notice)
             sent += 1
         return sent
 
@@ -145,14 +227,15 @@ class NotifierCore:
         """How many alert texts wait in the user's digest."""
         return self._budget.held(user_id)
 
-    async def _deliver(self, channel: Channel, notice: Notice) -> None:
+    async def _deliver(self, channel: Channel, notice: Notice) -> bool:
         try:
             await channel.deliver(notice)
         except Exception:  # one user's failure must not stop everyone else's alerts
             _log.exception("channel %s failed for user %s", channel.name, notice.user.id)
-            return
+            return False
         if self._metrics is not None:
             self._metrics.notices.labels(channel.name).inc()
+        return True
 
     async def notify_many(
         self, alerts: Sequence[AlertRef | StoredAlert | Alert], *, at: datetime | None = None

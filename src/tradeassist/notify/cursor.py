@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tradeassist.store.alerts import latest_alert_id
 from tradeassist.store.tables import NotifierCursorRow
 
-__all__ = ["claim", "load", "start"]
+__all__ = ["claim", "claim_in", "load", "start"]
 
 
 async def load(sessions: async_sessionmaker[AsyncSession], name: str) -> int | None:
@@ -41,9 +41,14 @@ async def claim(
 ) -> bool:
     """Move the cursor from ``seen`` to ``last``; False when it is no longer at ``seen``."""
     async with sessions() as session, session.begin():
-        result = await session.execute(
-            update(NotifierCursorRow)
-            .where(NotifierCursorRow.name == name, NotifierCursorRow.last_alert_id == seen)
-            .values(last_alert_id=last)
-        )
+        return await claim_in(session, name, seen, last)
+
+
+async def claim_in(session: AsyncSession, name: str, seen: int, last: int) -> bool:
+    """:func:`claim` inside the caller's transaction (committed with what it records)."""
+    result = await session.execute(
+        update(NotifierCursorRow)
+        .where(NotifierCursorRow.name == name, NotifierCursorRow.last_alert_id == seen)
+        .values(last_alert_id=last)
+    )
     return bool(getattr(result, "rowcount", 0) == 1)

@@ -6,7 +6,13 @@ from collections.abc import Iterable
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from tradeassist.notify.matching import QuietHours, SubscriptionIndex, SubscriptionSpec, UserSpec
+from tradeassist.notify.matching import (
+    AutoTrade,
+    QuietHours,
+    SubscriptionIndex,
+    SubscriptionSpec,
+    UserSpec,
+)
 from tradeassist.store.notify_targets import TargetUser, load_targets
 from tradeassist.store.tables import AlertSubscriptionRow
 
@@ -34,6 +40,14 @@ def subscription_spec(row: AlertSubscriptionRow) -> SubscriptionSpec:
         webhook_url=row.webhook_url,
         webhook_secret=row.webhook_secret,
         name=row.name,
+        auto_trade=AutoTrade(
+            quantity=row.auto_trade_quantity,
+            risk=row.auto_trade_risk,
+            stop_pct=row.auto_trade_stop_pct,
+            target_pct=row.auto_trade_target_pct,
+        )
+        if row.auto_trade
+        else None,
     )
 
 

@@ -1,23 +1,28 @@
 """Where the notifier's alerts come from, each alert handed over once across restarts.
 
-Two feeds, one contract: ``await feed.run(handle)`` calls ``handle(batch)``
-with new alerts in id order until the bus closes (or the task is cancelled
-between batches; :attr:`AlertFeed.working` is held while a batch is handled,
-so a clean stop waits for it).
+Two feeds, one contract: ``await feed.run(handler)`` hands new alerts in id
+order to ``handler`` until the bus closes (or the task is cancelled between
+batches; :attr:`AlertFeed.working` is held while a batch is handled, so a
+clean stop waits for it). Each batch in two steps: ``handler.record(batch,
+claim=...)`` writes down what it owes (the delivery ledger, see
+:mod:`tradeassist.notify.ledger`) in the transaction that claims it, then
+``handler.send(recorded)``.
 
 - :class:`CursorFeed` (an in-process or database-following bus): a cursor in
   ``notifier_cursors`` says how far alerts have been claimed. A batch is
   claimed by moving the cursor from where this notifier last saw it (compare
-  and set) before it is handled, so notifiers sharing a database never
-  handle an alert twice, and a restart resumes after the cursor: alerts
-  committed while no notifier ran are handled then, once. The first start
-  begins at the newest alert (history is not texted).
+  and set) in the transaction that records its deliveries, so notifiers
+  sharing a database never handle an alert twice, and a restart resumes
+  after the cursor: alerts committed while no notifier ran are handled then,
+  once. The first start begins at the newest alert (history is not texted).
 - :class:`GroupFeed` (``REDIS_URL``): a Redis consumer group, so API replicas
-  share the stream and each alert goes to one of them; acknowledged after it is
-  handled, redelivered after a crash (deduplicated by alert id here).
+  share the stream and each alert goes to one of them; acknowledged once its
+  deliveries are recorded, redelivered after a crash before that (recording
+  again adds nothing: the ledger's keys are unique).
 
-A notifier that dies between claiming and handling a batch loses that batch
-(cursor) or may repeat part of it (group); a clean stop does neither.
+A notifier that dies after recording a batch leaves its unsent deliveries in
+the ledger; the next notifier to start (or any running one, after the lease)
+sends them. Nothing is lost, nothing is texted twice.
 """
 
 from __future__ import annotations
@@ -36,12 +41,26 @@ from tradeassist.errors import TradeAssistError
 from tradeassist.notify import cursor
 from tradeassist.store.alerts import list_alerts
 
-__all__ = ["AlertFeed", "CursorFeed", "GroupFeed", "Handle"]
+__all__ = ["AlertFeed", "BatchHandler", "Claim", "CursorFeed", "GroupFeed"]
 
 _log = logging.getLogger(__name__)
 
-Handle = Callable[[Sequence[StoredAlert]], Awaitable[None]]
 _RETRY_SECONDS = 1.0
+Claim = Callable[[AsyncSession], Awaitable[bool]]
+
+
+class BatchHandler(Protocol):
+    """Records what a batch owes (first running ``claim`` in that transaction), then sends it."""
+
+    async def record(
+        self, batch: Sequence[StoredAlert], *, claim: Claim | None = None
+    ) -> Sequence[object] | None:
+        """What to send; None when ``claim`` said the batch is someone else's."""
+        ...
+
+    async def send(self, recorded: Sequence[object]) -> None:
+        """Send what :meth:`record` returned."""
+        ...
 
 
 class AlertFeed(Protocol):
@@ -56,8 +75,8 @@ class AlertFeed(Protocol):
         """Take a position now, so alerts from here on are handled; may raise (``run`` retries)."""
         ...
 
-    async def run(self, handle: Handle) -> None:
-        """Hand every new alert to ``handle`` until the source closes."""
+    async def run(self, handler: BatchHandler) -> None:
+        """Hand every new alert to ``handler`` until the source closes."""
         ...
 
 
@@ -88,15 +107,15 @@ class CursorFeed:
         if self._seen is None:
             self._seen = await cursor.start(self._sessions, self._name)
 
-    async def run(self, handle: Handle) -> None:
+    async def run(self, handler: BatchHandler) -> None:
         while True:
             try:
                 if self._seen is None:
                     self._seen = await cursor.start(self._sessions, self._name)
                 async with self._bus.subscribe() as subscription:
-                    await self._catch_up(handle)  # after subscribing: no gap
+                    await self._catch_up(handler)  # after subscribing: no gap
                     async for batch in subscription:
-                        await self._take(batch, handle)
+                        await self._take(batch, handler)
             except BusLagged:
                 continue
             except BusClosed:
@@ -105,22 +124,27 @@ class CursorFeed:
                 _log.warning("notifier feed failed (%s); retrying", _why(exc))
                 await asyncio.sleep(_RETRY_SECONDS)
 
-    async def _catch_up(self, handle: Handle) -> None:
+    async def _catch_up(self, handler: BatchHandler) -> None:
         while True:
             async with self._sessions() as session:
                 page = await list_alerts(session, after_id=self._seen or 0, limit=self._page)
-            await self._take(page, handle)
+            await self._take(page, handler)
             if len(page) < self._page:
                 return
 
-    async def _take(self, batch: Sequence[StoredAlert], handle: Handle) -> None:
+    async def _take(self, batch: Sequence[StoredAlert], handler: BatchHandler) -> None:
         async with self.working:
             assert self._seen is not None
             while fresh := [s for s in batch if s.id > self._seen]:
-                last = fresh[-1].id
-                if await cursor.claim(self._sessions, self._name, self._seen, last):
+                seen, last = self._seen, fresh[-1].id
+
+                async def claim(session: AsyncSession, seen: int = seen, last: int = last) -> bool:
+                    return await cursor.claim_in(session, self._name, seen, last)
+
+                recorded = await handler.record(fresh, claim=claim)
+                if recorded is not None:
                     self._seen = last
-                    await handle(fresh)
+                    await handler.send(recorded)
                     return
                 # Another notifier moved the cursor: skip what it has claimed.
                 self._seen = await cursor.load(self._sessions, self._name) or self._seen
@@ -141,7 +165,7 @@ class GroupFeed:
     async def prepare(self) -> None:
         await self._group.start()  # the group exists from here on: nothing published is missed
 
-    async def run(self, handle: Handle) -> None:
+    async def run(self, handler: BatchHandler) -> None:
         failing = False
         try:
             while True:
@@ -152,14 +176,15 @@ class GroupFeed:
                             (m.stored for m in messages if m.stored.id not in self._recent_set),
                             key=lambda s: s.id,
                         )
-                        if fresh:
-                            await handle(fresh)
-                            self._remember(s.id for s in fresh)
+                        recorded = await handler.record(fresh) if fresh else None
                         await self._group.ack([m.entry_id for m in messages])
+                        if recorded is not None:
+                            self._remember(s.id for s in fresh)
+                            await handler.send(recorded)
                     failing = False
-                except TradeAssistError as exc:
+                except Exception as exc:  # Redis or the store failed: unacknowledged, retried
                     if not failing:
-                        _log.warning("notifier cannot read the alert stream: %s", exc.message)
+                        _log.warning("notifier cannot handle the alert stream: %s", _why(exc))
                     failing = True
                     await asyncio.sleep(_RETRY_SECONDS)
         finally:

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = [
     "AlertFacts",
+    "AutoTrade",
     "QuietHours",
     "SubscriptionIndex",
     "SubscriptionSpec",
@@ -65,6 +66,16 @@ class QuietHours:
 
 
 @dataclass(frozen=True, slots=True)
+class AutoTrade:
+    """A subscription's auto-trade sizing: shares, or dollars risked to a stop in percent."""
+
+    quantity: int | None = None
+    risk: float | None = None  # dollars; None: the desk's risk per trade
+    stop_pct: float | None = None  # percent from the trigger price; None: the default
+    target_pct: float | None = None  # percent; None: no take-profit
+
+
+@dataclass(frozen=True, slots=True)
 class SubscriptionSpec:
     """One subscription as the matcher needs it (``None`` filters take everything)."""
 
@@ -80,6 +91,7 @@ class SubscriptionSpec:
     webhook_url: str | None = None
     webhook_secret: str | None = field(default=None, repr=False)
     name: str = ""
+    auto_trade: AutoTrade | None = None
 
     def accepts(self, facts: AlertFacts) -> bool:
         """Type, symbol, price range and move; not quiet hours (those need the time)."""
@@ -168,10 +180,12 @@ class SubscriptionIndex:
         self._everything: list[SubscriptionSpec] = []
         self._zones: dict[str, ZoneInfo] = {}
         self.size = 0
+        self.by_id: dict[int, SubscriptionSpec] = {}
         for sub in subscriptions:
             if sub.user_id not in self.users:
                 continue
             self.size += 1
+            self.by_id[sub.id] = sub
             if sub.symbols is not None:
                 for symbol in sub.symbols:
                     self._by_symbol[symbol].append(sub)

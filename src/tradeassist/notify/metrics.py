@@ -52,6 +52,11 @@ class NotifyMetrics:
         self.webhooks = Counter(
             "tradeassist_webhook_deliveries", "outbound webhook results", ("result",), registry=r
         )
+        self.clients = Gauge(
+            "tradeassist_notify_clients",
+            "notification clients connected (WS /ws/notifications and SSE /sse/notifications)",
+            registry=r,
+        )
         self._final = dict.fromkeys(FINAL_STATUSES, 0)
 
     def receipt(self, status: str) -> None:

@@ -43,6 +43,7 @@ class Notice:
     subscriptions: tuple[SubscriptionSpec, ...]
     text: str
     digest: bool = False
+    ledger: bool = False  # recorded in the delivery ledger: the channel claims it there
 
 
 class Channel(Protocol):

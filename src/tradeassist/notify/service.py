@@ -8,8 +8,10 @@ its sender, the core with its channels, the per-user push hub, the parser
 conversation, the inbound handler, phone verification and the router. The
 API includes ``services.router()`` (or :func:`build_sms_router` resolving the
 services per request); ``services.run(stop, bus)`` runs the loops (sender,
-digests, subscription reloads, alerts from the bus through a
-:class:`~tradeassist.notify.follow.CursorFeed`, or from ``feed=``).
+digests, subscription reloads, recovery of deliveries a crash left unsent,
+alerts from the bus through a :class:`~tradeassist.notify.follow.CursorFeed`,
+or from ``feed=``), each batch recorded in the delivery ledger before it is
+sent (:mod:`tradeassist.notify.ledger`).
 """
 
 from __future__ import annotations
@@ -30,17 +32,19 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tradeassist.bus.base import AlertBus, StoredAlert
 from tradeassist.domain.trading import TradeDesk
+from tradeassist.notify.autotrade import AutoTradeChannel
 from tradeassist.notify.channels.console import ConsoleTransport
 from tradeassist.notify.channels.sms import SmsChannel
 from tradeassist.notify.channels.webhook import WebhookChannel
 from tradeassist.notify.channels.websocket import UserPushHub, WebSocketChannel
 from tradeassist.notify.config import NotifyConfig, config_from_settings
 from tradeassist.notify.conversation import Conversation
-from tradeassist.notify.core import NotifierCore
+from tradeassist.notify.core import Delivery, NotifierCore
 from tradeassist.notify.desk import RecordingTradeDesk
 from tradeassist.notify.directory import load_index
 from tradeassist.notify.follow import AlertFeed, CursorFeed
 from tradeassist.notify.inbound import InboundHandler
+from tradeassist.notify.ledger import Claim, DeliveryLedger
 from tradeassist.notify.metrics import NotifyMetrics
 from tradeassist.notify.parser import CommandParser
 from tradeassist.notify.parser.claude import ClaudeParser, claude_client
@@ -99,6 +103,7 @@ class NotifyServices:
     inbound: InboundHandler
     verifier: PhoneVerifier
     http: httpx.AsyncClient
+    ledger: DeliveryLedger
     _reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def router(self) -> APIRouter:
@@ -129,7 +134,12 @@ class NotifyServices:
             asyncio.create_task(self._every(stop, 5.0, self._flush)),
             asyncio.create_task(self._every(stop, self.config.reload_seconds, self.reload)),
         ]
-        follower = None if source is None else asyncio.create_task(source.run(self.handle))
+        follower = None if source is None else asyncio.create_task(source.run(self))
+        loops.append(
+            asyncio.create_task(
+                self._every(stop, self.config.delivery_lease_seconds, self._recover, now=True)
+            )
+        )
         try:
             await stop.wait()
         finally:
@@ -143,17 +153,40 @@ class NotifyServices:
         return CursorFeed(bus, self.sessions, name=name)
 
     async def handle(self, batch: Sequence[StoredAlert]) -> None:
-        """Notify everyone a batch of new alerts concerns, in order."""
-        for stored in batch:
-            await self.core.notify(stored)
+        """Notify everyone a batch of new alerts concerns, in order (recorded, then sent)."""
+        recorded = await self.ledger.record(batch)
+        if recorded is not None:
+            await self.ledger.send(recorded)
+
+    async def record(
+        self, batch: Sequence[StoredAlert], *, claim: Claim | None = None
+    ) -> list[Delivery] | None:
+        """Record what ``batch`` owes (a feed's first step; see :mod:`.ledger`)."""
+        return await self.ledger.record(batch, claim=claim)
+
+    async def send(self, recorded: Sequence[object]) -> None:
+        """Send what :meth:`record` returned (a feed's second step)."""
+        await self.ledger.send([d for d in recorded if isinstance(d, Delivery)])
 
     async def _flush(self) -> None:
         await self.core.flush_digests()
 
+    async def _recover(self) -> None:
+        await self.ledger.recover()
+
     @staticmethod
     async def _every(
-        stop: asyncio.Event, seconds: float, work: Callable[[], Awaitable[None]]
+        stop: asyncio.Event,
+        seconds: float,
+        work: Callable[[], Awaitable[None]],
+        *,
+        now: bool = False,
     ) -> None:
+        if now:
+            try:
+                await work()
+            except Exception:
+                _log.exception("notifier loop failed")
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=seconds)
@@ -192,11 +225,17 @@ def build_notify(
     sender = SmsSender(
         sessions=sessions, transport=sms, outbox=outbox, config=cfg, metrics=metrics, clock=clock
     )
-    hub = UserPushHub()
+    hub = UserPushHub(clients=metrics.clients)
     client = http or httpx.AsyncClient()
     webhooks = WebhookChannel(sessions=sessions, client=client, config=cfg, metrics=metrics)
+    trade_desk = desk or RecordingTradeDesk()
     core = NotifierCore(
-        channels=[SmsChannel(outbox), WebSocketChannel(hub), webhooks],
+        channels=[
+            SmsChannel(outbox),
+            WebSocketChannel(hub),
+            webhooks,
+            AutoTradeChannel(trade_desk, cfg),
+        ],
         config=cfg,
         metrics=metrics,
         clock=clock,
@@ -204,7 +243,6 @@ def build_notify(
     key = settings.anthropic_api_key
     claude = anthropic or (claude_client(key.get_secret_value()) if key else None)
     parser: CommandParser = ClaudeParser(claude, config=cfg) if claude else GrammarParser()
-    trade_desk = desk or RecordingTradeDesk()
     services: NotifyServices
     conversation = Conversation(
         sessions=sessions,
@@ -241,5 +279,6 @@ def build_notify(
         inbound=inbound,
         verifier=verifier,
         http=client,
+        ledger=DeliveryLedger(sessions=sessions, core=core, config=cfg),
     )
     return services

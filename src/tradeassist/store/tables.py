@@ -250,6 +250,12 @@ class AlertSubscriptionRow(Base):
     # Kept in clear: the HMAC signature of each delivery needs the secret itself.
     webhook_secret: Mapped[str | None] = mapped_column(String(200))
     enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Auto-trade: a matching directional alert proposes a paper trade (still confirmed by YES).
+    auto_trade: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    auto_trade_quantity: Mapped[int | None] = mapped_column(Integer)  # shares; None: by risk
+    auto_trade_risk: Mapped[float | None] = mapped_column(Float)  # dollars to the stop
+    auto_trade_stop_pct: Mapped[float | None] = mapped_column(Float)  # percent from the trigger
+    auto_trade_target_pct: Mapped[float | None] = mapped_column(Float)  # percent; None: no target
     created_at: Mapped[datetime] = _created()
 
 
@@ -422,3 +428,35 @@ class NotifierCursorRow(Base):
     updated_at: Mapped[datetime] = mapped_column(
         UtcDateTime(), default=utcnow, onupdate=utcnow, server_default=func.now()
     )
+
+
+# --- The notifier's delivery ledger (see tradeassist.notify.ledger) ---------------------
+
+
+class NotifyDeliveryRow(Base):
+    """One thing owed to one user for one alert: a text, a webhook post or an auto-trade.
+
+    Recorded (``pending``, or ``held`` for a digest) in the transaction that
+    moves the notifier's cursor, marked ``sent`` once handed on; the unique
+    key makes a replayed batch record nothing new. ``target`` is the
+    subscription for per-subscription channels (webhook), else 0.
+    """
+
+    __tablename__ = "notify_deliveries"
+    __table_args__ = (
+        UniqueConstraint("alert_id", "user_id", "channel", "target"),
+        CheckConstraint(_in("state", ("pending", "held", "sent")), name="state"),
+        Index(None, "state", "created_at"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    # No foreign key: whatever the bus carried is owed, even an alert kept elsewhere.
+    alert_id: Mapped[int] = mapped_column(BigInteger)
+    user_id: Mapped[str] = _user_fk()
+    channel: Mapped[str] = mapped_column(String(16))
+    target: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    state: Mapped[str] = mapped_column(String(8), default="pending", server_default="pending")
+    body: Mapped[str] = mapped_column(Text, default="", server_default="")
+    created_at: Mapped[datetime] = _created()
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

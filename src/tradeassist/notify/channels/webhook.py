@@ -7,7 +7,10 @@ worth retrying (network errors, timeouts, 408, 429, 5xx) are retried with
 exponential backoff; other 4xx answers are final. Every delivery of a
 stored alert is recorded in ``webhook_deliveries`` (attempts, last error,
 delivered time), and an alert already delivered to a subscription is not
-sent to it again. Deliveries run in the background (at most
+sent to it again; one from the delivery ledger is settled there with its
+final attempt, so a crash mid-delivery has it retried after a restart
+(at least once: receivers dedupe on ``alert_id`` + ``subscription_id``).
+Deliveries run in the background (at most
 ``webhook_concurrency`` at once), so a slow receiver never holds up alerts.
 """
 
@@ -30,6 +33,7 @@ from tradeassist.notify.matching import SubscriptionSpec
 from tradeassist.notify.metrics import NotifyMetrics
 from tradeassist.notify.model import AlertRef, Notice
 from tradeassist.store.deliveries import begin_delivery, record_attempt
+from tradeassist.store.notify_deliveries import DeliveryKey, mark_sent
 
 __all__ = ["SIGNATURE_HEADER", "WebhookChannel", "sign"]
 
@@ -71,7 +75,7 @@ class WebhookChannel:
     async def deliver(self, notice: Notice) -> None:
         for sub in notice.subscriptions:
             if sub.webhook_url:
-                task = asyncio.create_task(self._deliver(sub, notice.alerts[0]))
+                task = asyncio.create_task(self._deliver(sub, notice.alerts[0], notice.ledger))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
 
@@ -80,20 +84,25 @@ class WebhookChannel:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
-    async def _deliver(self, sub: SubscriptionSpec, ref: AlertRef) -> None:
+    async def _deliver(self, sub: SubscriptionSpec, ref: AlertRef, ledger: bool) -> None:
         async with self._slots:
             try:
-                await self._attempts(sub, ref)
+                await self._attempts(sub, ref, ledger)
             except Exception:  # a broken receiver or database must not kill the notifier
                 _log.exception("webhook delivery to subscription %s failed", sub.id)
 
-    async def _attempts(self, sub: SubscriptionSpec, ref: AlertRef) -> None:
+    async def _attempts(self, sub: SubscriptionSpec, ref: AlertRef, ledger: bool) -> None:
         delivery_id: int | None = None
+        owed = None
+        if ref.id is not None and ledger:  # settled in the ledger with the final attempt
+            owed = DeliveryKey(ref.id, sub.user_id, "webhook", sub.id)
         if ref.id is not None:
             async with self._sessions() as session, session.begin():
                 delivery_id = await begin_delivery(
                     session, user_id=sub.user_id, subscription_id=sub.id, alert_id=ref.id
                 )
+                if delivery_id is None and owed is not None:
+                    await mark_sent(session, [owed], at=datetime.now(UTC))
             if delivery_id is None:
                 return  # already delivered (a replay, a restart)
         body = self._body(sub, ref)
@@ -115,6 +124,8 @@ class WebhookChannel:
                         error=error,
                         delivered_at=datetime.now(UTC) if error is None else None,
                     )
+                    if final and owed is not None:
+                        await mark_sent(session, [owed], at=datetime.now(UTC))
             if self._metrics is not None:
                 self._metrics.webhooks.labels(status).inc()
             if final:

@@ -19,6 +19,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from prometheus_client import Gauge
+
 from tradeassist.notify.model import Notice
 
 __all__ = ["UserInbox", "UserPushHub", "WebSocketChannel", "notice_message"]
@@ -55,18 +57,23 @@ class UserInbox:
 class UserPushHub:
     """Connections by user; ``publish`` reaches all of one user's open connections."""
 
-    def __init__(self, *, queue_size: int = 500) -> None:
+    def __init__(self, *, queue_size: int = 500, clients: Gauge | None = None) -> None:
         self._size = queue_size
         self._inboxes: dict[str, set[UserInbox]] = {}
+        self._clients = clients  # connections open now (the WebSocket and SSE routes)
 
     @asynccontextmanager
     async def connect(self, user_id: str) -> AsyncIterator[UserInbox]:
         """An inbox for ``user_id`` while the block runs."""
         inbox = UserInbox(self._size)
         self._inboxes.setdefault(user_id, set()).add(inbox)
+        if self._clients is not None:
+            self._clients.inc()
         try:
             yield inbox
         finally:
+            if self._clients is not None:
+                self._clients.dec()
             inboxes = self._inboxes.get(user_id)
             if inboxes is not None:
                 inboxes.discard(inbox)

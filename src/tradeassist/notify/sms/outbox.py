@@ -30,7 +30,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tradeassist.notify.config import NotifyConfig
 from tradeassist.notify.sms.segments import segments
 from tradeassist.notify.texts import PAPER_NOTICE
+from tradeassist.store import notify_deliveries as ledger
 from tradeassist.store import outbox as queue
+from tradeassist.store.notify_deliveries import LedgerClaim
 from tradeassist.store.sms import record_outbound, spent_since
 from tradeassist.store.sms_users import get_state, set_state
 from tradeassist.store.users import get_user
@@ -51,7 +53,8 @@ def day_start(now: datetime) -> datetime:
 
 @dataclass(frozen=True, slots=True)
 class OutboundText:
-    """The fate of one text: ``queued``/``sent`` (on its way), ``capped`` or ``blocked``."""
+    """The fate of one text: ``queued``/``sent`` (on its way), ``capped``, ``blocked``
+    or ``duplicate`` (the delivery ledger no longer owes it: nothing stored)."""
 
     message_id: int | None
     status: str
@@ -85,9 +88,23 @@ class SmsOutbox:
         self._lock = asyncio.Lock()  # cap check and insert as one step within this process
         self.wake = asyncio.Event()
 
-    async def enqueue(self, *, user_id: str | None, to: str, body: str, kind: Kind) -> OutboundText:
-        """Store the text and queue it for the sender (when consent and caps allow)."""
-        result = await self._store(user_id=user_id, to=to, body=body, kind=kind, queued=True)
+    async def enqueue(
+        self,
+        *,
+        user_id: str | None,
+        to: str,
+        body: str,
+        kind: Kind,
+        claim: LedgerClaim | None = None,
+    ) -> OutboundText:
+        """Store the text and queue it for the sender (when consent and caps allow).
+
+        With ``claim``, only if the delivery ledger still owes it: it is
+        marked sent in the same transaction (else status ``duplicate``).
+        """
+        result = await self._store(
+            user_id=user_id, to=to, body=body, kind=kind, queued=True, claim=claim
+        )
         if result.status == "queued":
             self.wake.set()
         return result
@@ -109,10 +126,13 @@ class SmsOutbox:
         kind: Kind,
         queued: bool,
         from_number: str | None = None,
+        claim: LedgerClaim | None = None,
     ) -> OutboundText:
         now = self._clock()
         sender = from_number or self._from
         async with self._lock, self._sessions() as session, session.begin():
+            if claim is not None and not await ledger.claim(session, claim, at=now):
+                return OutboundText(None, "duplicate", body, 0)
             if kind in _CONSENTED and not await self._consented(session, user_id, to):
                 return await self._refused(session, user_id, sender, to, body, "blocked", now)
             notice = await self._needs_notice(session, user_id)
