@@ -36,7 +36,7 @@ from tradeassist.screener.record_words import as_words, to_mbp1
 __all__ = ["DENSE_ID_LIMIT", "CoreState", "aligned_empty"]
 
 DENSE_ID_LIMIT = 1 << 22  # a dense id table costs 4 bytes per possible id up to here
-_ALIGN = 64  # a cache line: a symbol's row never straddles two
+_ALIGN = 128  # two cache lines: a symbol's state row is one aligned pair
 
 I64 = npt.NDArray[np.int64]
 
@@ -50,7 +50,7 @@ def aligned_empty(shape: tuple[int, ...], dtype: npt.DTypeLike) -> npt.NDArray[n
     return raw[offset : offset + nbytes].view(dt).reshape(shape)
 
 
-def _reset_state(st: I64, qt: I64, bt: I64, queue: npt.NDArray[np.int32]) -> None:
+def _reset_state(st: I64, qt: I64, bt: I64, queue: I64) -> None:
     st.fill(0)
     qt.fill(UNDEF_PRICE)
     qt[:, Q_LAST_PRINT] = NO_HIGH
@@ -81,10 +81,11 @@ class CoreState:
         self.st: I64 = np.empty((0, S_INT_COLUMNS), np.int64)
         self.qt: I64 = np.empty((0, Q_COLUMNS), np.int64)  # quote and last print per slot
         self.bt: I64 = np.empty((0, T_COLUMNS), np.int64)
-        # Per slot a circular queue of (second, shares), one entry per distinct second in
-        # the volume window: at most ``window_seconds`` entries, so a power of two as large.
+        # Per slot a circular queue of packed (second, shares), one entry per distinct
+        # second in the volume window: at most ``window_seconds`` entries, so a power of
+        # two as large. Used only by symbols with many seconds in their window (window.py).
         self._queue_size = 1 << max(window_seconds - 1, 1).bit_length()
-        self.queue: npt.NDArray[np.int32] = np.empty((0, self._queue_size, 2), np.int32)
+        self.queue: I64 = np.empty((0, self._queue_size), np.int64)
         self.clock = np.array([NO_TIME, -1, NO_TIME], dtype=np.int64)
         self._grow(capacity)
 
@@ -163,7 +164,7 @@ class CoreState:
         st = aligned_empty((capacity, S_INT_COLUMNS), np.int64)
         qt = aligned_empty((capacity, Q_COLUMNS), np.int64)
         bt = aligned_empty((capacity, T_COLUMNS), np.int64)
-        queue = aligned_empty((capacity, self._queue_size, 2), np.int32)
+        queue = aligned_empty((capacity, self._queue_size), np.int64)
         _reset_state(st, qt, bt, queue)  # type: ignore[arg-type]
         st[:old], qt[:old], bt[:old], queue[:old] = self.st, self.qt, self.bt, self.queue
         self.st, self.qt, self.bt, self.queue = st, qt, bt, queue  # type: ignore[assignment]

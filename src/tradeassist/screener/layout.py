@@ -40,7 +40,7 @@ PHASE_REGULAR = 2
 PHASE_AFTER_HOURS = 3
 
 # --- int64 per-symbol state: st[slot, column] -----------------------------------
-# One 64-byte row (one cache line) per symbol, touched by trades only. VWAP
+# One 128-byte row (two cache lines) per symbol, touched by trades only. VWAP
 # numerators are exact integers: price in micro-dollars (fixed-point // 1000)
 # times shares, which stays far from overflow for any real stock's day.
 S_DAY_VOLUME = 0  # shares traded today, 04:00-20:00 ET
@@ -50,8 +50,10 @@ S_REG_PV = 3  # regular-session sum of micro-dollar price x shares (VWAP numerat
 S_HIGH = 4  # regular-session high of price prints (NO_HIGH: none)
 S_LOW = 5  # regular-session low of price prints (NO_LOW: none)
 S_PM_HIGH = 6  # pre-market high of price prints (NO_HIGH: none)
-S_NEWEST = 7  # newest second in the window's queue (meaningful while it is not empty)
-S_INT_COLUMNS = 8  # padded to 64 bytes
+S_NEWEST = 7  # newest second in the window (bits 0-31), entries in the large queue (bit 32)
+S_RING = 8  # first of ROW_RING window entries kept in the row (see window.py)
+ROW_RING = 8  # a power of two
+S_INT_COLUMNS = S_RING + ROW_RING  # 128 bytes: two cache lines
 WINDOW_SUM_BITS = 40  # up to 1.1e12 shares in a window
 WINDOW_HEAD_BITS = 11  # queues of up to 2,048 entries
 WINDOW_HEAD_MASK = (1 << WINDOW_HEAD_BITS) - 1

@@ -1,4 +1,13 @@
-"""The trailing volume window of a symbol: a queue of (second, shares), O(1) per trade."""
+"""The trailing volume window of a symbol: a queue of (second, shares), O(1) per trade.
+
+The queue holds one entry per distinct second in the window, in ascending
+seconds, each packed in one int64 (second in bits 40-63, shares in bits 0-39).
+Its first ``ROW_RING`` entries live in a ring inside the symbol's state row,
+which the trade touches anyway; only a symbol with more distinct seconds than
+that in its window moves its entries to the large per-symbol queue. Most
+symbols trade a few times a minute at most, so most trades never touch the
+large queue, whose every access is a cache miss.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +15,9 @@ from typing import Any
 
 from tradeassist.screener.jit import kernel
 from tradeassist.screener.layout import (
+    ROW_RING,
     S_NEWEST,
+    S_RING,
     S_WINDOW,
     WINDOW_HEAD_MASK,
     WINDOW_LEN_MASK,
@@ -18,71 +29,90 @@ __all__ = ["window_add"]
 
 Array = Any  # numpy arrays; dtypes in the docstrings
 _SUM_MASK = (1 << WINDOW_SUM_BITS) - 1
+_ENTRY_SHIFT = 40  # an entry: second << 40 | shares
+_SHARES_MASK = (1 << _ENTRY_SHIFT) - 1
 _SECOND_MASK = (1 << 32) - 1  # S_NEWEST: the newest second (bits 0-31) ...
-_ONLY_ENTRY_HERE = 1 << 32  # ... and whether the queue's only entry is (S_NEWEST, the sum)
+_IN_QUEUE = 1 << 32  # ... and whether the entries are in the large queue, not the row
+
+
+@kernel
+def _expire(
+    ring: Array, s: int, base: int, mask: int, head: int, n: int, total: int, oldest: int
+) -> tuple[int, int, int]:
+    """Drop the ring's entries at seconds before ``oldest``: (head, length, sum)."""
+    while n > 0 and (ring[s, base + head] >> _ENTRY_SHIFT) < oldest:
+        total -= ring[s, base + head] & _SHARES_MASK
+        head = (head + 1) & mask
+        n -= 1
+    return head, n, total
+
+
+@kernel
+def _insert(
+    ring: Array, s: int, base: int, mask: int, head: int, n: int, second: int, size: int
+) -> int:
+    """Add ``size`` shares at ``second`` (room for one more entry is assumed); the new length."""
+    tail = (head + n - 1) & mask
+    last = ring[s, base + tail] >> _ENTRY_SHIFT
+    if n > 0 and last == second:
+        ring[s, base + tail] += size
+        return n
+    if n == 0 or last < second:
+        ring[s, base + ((head + n) & mask)] = (second << _ENTRY_SHIFT) | size
+        return n + 1
+    # out of order inside the window (rare): keep the entries sorted by second
+    j = n - 1
+    while j > 0 and (ring[s, base + ((head + j - 1) & mask)] >> _ENTRY_SHIFT) >= second:
+        j -= 1
+    at = base + ((head + j) & mask)
+    if (ring[s, at] >> _ENTRY_SHIFT) == second:
+        ring[s, at] += size
+        return n
+    for k in range(n, j, -1):
+        ring[s, base + ((head + k) & mask)] = ring[s, base + ((head + k - 1) & mask)]
+    ring[s, at] = (second << _ENTRY_SHIFT) | size
+    return n + 1
 
 
 @kernel
 def window_add(st: Array, queue: Array, s: int, second: int, size: int, width: int) -> int:
     """Add ``size`` shares at ``second`` to the symbol's trailing window; its new sum.
 
-    The window holds the newest second seen and the ``width - 1`` before it, as a
-    queue of (second, shares) in ascending seconds (``queue[s, entry, 0|1]``,
-    int32, seconds counted from the day's 04:00): each entry is pushed and
-    expired once, so a trade costs O(1) amortised. A trade older than the window
-    counts for the day's volume only.
-
-    The newest second is also kept in the symbol's state row, so that a trade
-    arriving after the whole window has expired (most trades of most symbols)
-    restarts the window without touching the queue: the queue is the state's
-    largest array, and each access to it costs a cache miss. That lone entry
-    stays in the row (its shares are the sum) until a trade inside the window
-    needs the queue. Seconds are non-negative (counted from 04:00).
+    The window holds the newest second seen and the ``width - 1`` before it
+    (seconds counted from the day's 04:00, so never negative). ``st`` is the
+    int64 state matrix (the row ring at ``S_RING``), ``queue`` the large int64
+    queue, ``(slots, 2^k >= width)``. A trade older than the window counts for
+    the day's volume only.
     """
-    mask = queue.shape[1] - 1
     packed = st[s, S_WINDOW]
-    head = (packed >> WINDOW_SUM_BITS) & WINDOW_HEAD_MASK
     n = (packed >> WINDOW_LEN_SHIFT) & WINDOW_LEN_MASK
     word = st[s, S_NEWEST]
-    newest = (word & _SECOND_MASK) if n > 0 else second
-    if newest <= second - width or n == 0:  # everything in the queue has expired
-        st[s, S_NEWEST] = second | _ONLY_ENTRY_HERE
-        st[s, S_WINDOW] = size | (head << WINDOW_SUM_BITS) | (1 << WINDOW_LEN_SHIFT)
+    newest = word & _SECOND_MASK
+    if n == 0 or newest <= second - width:  # everything has expired: restart in the row
+        st[s, S_RING] = (second << _ENTRY_SHIFT) | size
+        st[s, S_NEWEST] = second
+        st[s, S_WINDOW] = size | (1 << WINDOW_LEN_SHIFT)
         return int(size)
+    head = (packed >> WINDOW_SUM_BITS) & WINDOW_HEAD_MASK
     total = packed & _SUM_MASK
-    if word & _ONLY_ENTRY_HERE:  # the queue's one entry, written out before it is read
-        queue[s, head, 0] = newest
-        queue[s, head, 1] = total
-        st[s, S_NEWEST] = newest
     anchor = max(second, newest)
-    while n > 0 and queue[s, head, 0] <= anchor - width:
-        total -= queue[s, head, 1]
-        head = (head + 1) & mask
-        n -= 1
+    in_queue = (word & _IN_QUEUE) != 0
+    if in_queue:
+        head, n, total = _expire(
+            queue, s, 0, queue.shape[1] - 1, head, n, total, anchor - width + 1
+        )
+    else:
+        head, n, total = _expire(st, s, S_RING, ROW_RING - 1, head, n, total, anchor - width + 1)
     if second > anchor - width:
-        tail = (head + n - 1) & mask
-        if n > 0 and queue[s, tail, 0] == second:
-            queue[s, tail, 1] += size
-        elif n == 0 or queue[s, tail, 0] < second:
-            tail = (head + n) & mask
-            queue[s, tail, 0] = second
-            queue[s, tail, 1] = size
-            st[s, S_NEWEST] = second
-            n += 1
-        else:  # out of order inside the window (rare): keep the queue sorted
-            j = n - 1
-            while j > 0 and queue[s, (head + j - 1) & mask, 0] >= second:
-                j -= 1
-            at = (head + j) & mask
-            if queue[s, at, 0] == second:
-                queue[s, at, 1] += size
-            else:
-                for k in range(n, j, -1):
-                    queue[s, (head + k) & mask, 0] = queue[s, (head + k - 1) & mask, 0]
-                    queue[s, (head + k) & mask, 1] = queue[s, (head + k - 1) & mask, 1]
-                queue[s, at, 0] = second
-                queue[s, at, 1] = size
-                n += 1
+        if not in_queue and n == ROW_RING:  # the row ring is full: move to the large queue
+            for k in range(n):
+                queue[s, k] = st[s, S_RING + ((head + k) & (ROW_RING - 1))]
+            head, in_queue = 0, True
+        if in_queue:
+            n = _insert(queue, s, 0, queue.shape[1] - 1, head, n, second, size)
+        else:
+            n = _insert(st, s, S_RING, ROW_RING - 1, head, n, second, size)
         total += size
+    st[s, S_NEWEST] = anchor | (_IN_QUEUE if in_queue else 0)
     st[s, S_WINDOW] = total | (head << WINDOW_SUM_BITS) | (n << WINDOW_LEN_SHIFT)
     return int(total)
