@@ -12,7 +12,12 @@ subprocess on a free loopback port, and from a separate process measures
       one by this process (as a separate screener would); latency is from the
       commit returning to each client's receipt.
 It prints p50/p99 against the bars (reads p99 < 25 ms, fan-out p99 < 250 ms),
-then stops the server (by its pid) and drops the database. Loopback only.
+and the server process's CPU time per request and per fanned-out alert (user +
+system, from the kernel's accounting of that one pid: a cost that a noisy,
+shared machine inflates far less than latency), then stops the server (by its
+pid) and drops the database. Loopback only.
+
+Shorter runs to iterate (not the bar): ``--alerts 50000 --seconds 5 --only fanout``.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import psutil
 
 from tradeassist.api.tokens import mint_token
 from tradeassist.domain.alerts import ALERT_TYPES
@@ -188,6 +194,12 @@ async def wait_ready(port: int, process: subprocess.Popen[bytes]) -> None:
                 return
         await asyncio.sleep(0.2)
     raise SystemExit("the API server did not become ready within 60 s")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds the process has used so far."""
+    times = psutil.Process(pid).cpu_times()
+    return float(times.user + times.system)
 
 
 def stop_server(process: subprocess.Popen[bytes]) -> None:
@@ -371,8 +383,9 @@ def measure_reads(
 
 
 async def measure_fanout(
-    url: str, port: int, clients: int, alerts: int, workdir: Path
-) -> list[float]:
+    url: str, port: int, clients: int, alerts: int, workdir: Path, server_pid: int
+) -> tuple[list[float], dict[str, float]]:
+    """Latencies from commit to receipt (ms), and the server's CPU cost of the fan-out."""
     out = workdir / "fanout.json"
     argv = ["--worker", "fanout", "--port", str(port), "--clients", str(clients)]
     proc = run_worker(out, *argv, "--fanout-alerts", str(alerts))
@@ -382,13 +395,22 @@ async def measure_fanout(
         if line.strip() != "ready":
             raise SystemExit("the fan-out clients did not connect")
         await asyncio.sleep(1.0)
+        # The idle cost (polling the store, heartbeats) with every client connected,
+        # measured first and subtracted, so what remains is the alerts' own cost.
+        idle_start, idle_cpu = time.perf_counter(), cpu_seconds(server_pid)
+        await asyncio.sleep(2.0)
+        idle_rate = (cpu_seconds(server_pid) - idle_cpu) / (time.perf_counter() - idle_start)
         conn = await asyncpg.connect(url)
+        busy_start, busy_cpu = time.perf_counter(), cpu_seconds(server_pid)
         commits: dict[int, int] = {}
         try:
             for n in range(alerts):
                 alert_id, committed = await commit_alert(conn, n)
                 commits[alert_id] = committed
                 await asyncio.sleep(0.2)  # a busy market: five alerts a second
+            await asyncio.sleep(0.3)  # the last alert's fan-out
+            busy = cpu_seconds(server_pid) - busy_cpu
+            busy -= idle_rate * (time.perf_counter() - busy_start)
         finally:
             await conn.close()
         await asyncio.to_thread(proc.communicate, timeout=alerts * 2 + 60)
@@ -401,7 +423,8 @@ async def measure_fanout(
         latencies += [(t - commits[int(alert_id)]) / 1e6 for t in times]
     if len(latencies) != clients * alerts:
         raise SystemExit(f"fan-out lost messages: {len(latencies)} of {clients * alerts}")
-    return latencies
+    cpu = {"per_alert_ms": busy * 1000 / alerts, "idle_ms_per_s": idle_rate * 1000}
+    return latencies, cpu
 
 
 def _load() -> str:
@@ -427,9 +450,16 @@ async def bench(args: argparse.Namespace) -> None:
                 ("GET /alerts?limit=100", "alerts"),
                 ("filtered (symbol+type)", "filtered"),
             ):
+                if args.only == "fanout":
+                    break
+                cpu_before = cpu_seconds(process.pid)
                 result = await asyncio.to_thread(
                     measure_reads, port, args.rate, args.seconds, kind, Path(data_dir)
                 )
+                # Warm-up and measured requests both count: CPU per request served.
+                served = len(result["latencies"]) + sum(result["errors"].values())
+                served += int(3.0 * args.rate)
+                cpu_ms = (cpu_seconds(process.pid) - cpu_before) * 1000 / served
                 ms = [x * 1000 for x in result["latencies"]]
                 p99 = percentile(ms, 0.99)
                 if kind == "health":
@@ -444,15 +474,26 @@ async def bench(args: argparse.Namespace) -> None:
                 print(
                     f"{label:24s} {len(ms):6d} req at {result['achieved_rate']:3.0f}/s: "
                     f"p50 {percentile(ms, 0.5):6.2f} ms  p99 {p99:6.2f} ms  max {max(ms):7.2f} ms  "
-                    f"errors {result['errors'] or 0}  {verdict}"
+                    f"errors {result['errors'] or 0}  server CPU {cpu_ms:.3f} ms/req  {verdict}"
                 )
-            fan = await measure_fanout(url, port, args.clients, args.fanout_alerts, Path(data_dir))
+            if args.only == "reads":
+                stop_server(process)
+                return
+            fan, cpu = await measure_fanout(
+                url, port, args.clients, args.fanout_alerts, Path(data_dir), process.pid
+            )
             p99 = percentile(fan, 0.99)
             verdict = "PASS" if p99 < FANOUT_BAR_MS else "FAIL"
             print(
                 f"{'WebSocket fan-out':24s} {args.fanout_alerts} alerts x {args.clients} clients: "
                 f"p50 {percentile(fan, 0.5):6.1f} ms  p99 {p99:6.1f} ms  max {max(fan):6.1f} ms  "
                 f"bar p99 < {FANOUT_BAR_MS:.0f} ms: {verdict}"
+            )
+            print(
+                f"{'fan-out server CPU':24s} {cpu['per_alert_ms']:.2f} ms per alert "
+                f"({cpu['per_alert_ms'] * 1000 / args.clients:.1f} us per client message; "
+                f"idle with {args.clients} clients connected: {cpu['idle_ms_per_s']:.1f} ms/s, "
+                "subtracted)"
             )
             stop_server(process)
             print(f"load average after: {_load()}")
@@ -469,6 +510,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15.0, help="per read measurement")
     parser.add_argument("--clients", type=int, default=1000)
     parser.add_argument("--fanout-alerts", type=int, default=40)
+    parser.add_argument(
+        "--only", choices=("reads", "fanout"), help="measure only the reads or only the fan-out"
+    )
     parser.add_argument("--worker", choices=("reads", "fanout"), help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--kind", default="alerts", help=argparse.SUPPRESS)

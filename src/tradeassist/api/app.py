@@ -30,6 +30,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 import tradeassist
 from tradeassist.api.auth import Authenticator
 from tradeassist.api.background import Background
+from tradeassist.api.broadcast import AlertBroadcaster
 from tradeassist.api.embedded import jwt_secret
 from tradeassist.api.errors import install_error_handlers
 from tradeassist.api.jwks import JwksSource
@@ -240,6 +241,15 @@ def create_app(
             else None
         )
         background = Background()
+        streams = stream_options or StreamOptions()
+        alert_json = AlertJson()
+        broadcast = AlertBroadcaster(
+            alert_bus,
+            alert_json,
+            heartbeat_seconds=streams.heartbeat_seconds,
+            page_size=streams.page_size,
+            on_sent=api_metrics.alerts_streamed.labels("websocket").inc,
+        )
         verifier = TokenVerifier(
             secret=jwt_secret(settings),
             jwks=JwksSource(str(jwks_location)) if jwks_location else None,
@@ -259,9 +269,10 @@ def create_app(
                 metrics=api_metrics,
                 clock_ns=clock_ns,
                 market_clock_ns=market_clock_ns or clock_ns,
-                stream=stream_options or StreamOptions(),
-                alert_json=AlertJson(),
+                stream=streams,
+                alert_json=alert_json,
                 page_cache=PageCache(ttl_seconds=page_cache_seconds),
+                broadcast=broadcast,
                 screener=screener,
                 temporal_check=probe_temporal,
                 notify=notify,
@@ -277,6 +288,7 @@ def create_app(
             yield
         finally:
             await background.close()
+            await broadcast.close()
             app.state.api = None
             if notify is not None:
                 await notify.aclose()

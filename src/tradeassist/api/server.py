@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import resource
+import socket
 from typing import Any
 
 import uvicorn
@@ -29,6 +31,22 @@ def raise_open_file_limit() -> int:
         except (ValueError, OSError) as exc:
             log.warning("cannot raise the open-file limit: %s", exc)
     return soft
+
+
+class _Server(uvicorn.Server):
+    """Uvicorn's server, with the start-up heap frozen out of the garbage collector.
+
+    After start-up the heap holds a few hundred thousand long-lived objects
+    (FastAPI, SQLAlchemy, pydantic, the app's state). Each full collection
+    walked them all: 150 ms of CPU here, stalling every request and every
+    WebSocket send behind it. Frozen, a full collection sees only what was
+    made since.
+    """
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        gc.collect()
+        gc.freeze()
 
 
 def build_server(*, settings: Settings, host: str, port: int, **app_options: Any) -> uvicorn.Server:
@@ -57,7 +75,7 @@ def build_server(*, settings: Settings, host: str, port: int, **app_options: Any
     )
     # After Config, which (re)configures Uvicorn's loggers.
     install_token_redaction("uvicorn.error", "uvicorn.access")
-    return uvicorn.Server(config)
+    return _Server(config)
 
 
 def serve(*, settings: Settings, host: str, port: int, **app_options: Any) -> None:

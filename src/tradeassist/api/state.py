@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from tradeassist.api.auth import Authenticator
+from tradeassist.api.broadcast import AlertBroadcaster
 from tradeassist.api.live import AlertJson
 from tradeassist.api.metrics import ApiMetrics, ScreenerProbe
 from tradeassist.api.page_cache import PageCache
@@ -55,6 +56,8 @@ class ApiState:
     stream: StreamOptions
     alert_json: AlertJson
     page_cache: PageCache
+    #: The one fan-out of live alerts to this process's WebSocket clients.
+    broadcast: AlertBroadcaster
     screener: ScreenerProbe | None = None
     temporal_check: Callable[[], Awaitable[None]] | None = None
     max_feed_lag_seconds: float = 30.0

@@ -32,7 +32,7 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from tradeassist.api.deps import StateDep, identify
 from tradeassist.api.errors import error_response, status_for
-from tradeassist.api.live import follow_alerts, with_heartbeats
+from tradeassist.api.live import LastIdFn, ReplayFn, follow_alerts, with_heartbeats
 from tradeassist.api.schemas.alerts import StreamParams
 from tradeassist.api.schemas.common import ERROR_RESPONSES
 from tradeassist.api.state import ApiState
@@ -73,7 +73,9 @@ async def _admit(conn: HTTPConnection, state: ApiState) -> Identity | None:
     return caller
 
 
-def _feed(state: ApiState, params: StreamParams) -> AsyncGenerator[StoredAlert, None]:
+def _store_reads(state: ApiState) -> tuple[ReplayFn, LastIdFn]:
+    """Reads of the store a live stream resumes from: alerts after an id; the last id."""
+
     async def replay(after_id: int, limit: int, filt: AlertFilter) -> list[StoredAlert]:
         async with (
             storage_errors(state.database_url, "read alerts"),
@@ -88,6 +90,11 @@ def _feed(state: ApiState, params: StreamParams) -> AsyncGenerator[StoredAlert, 
         ):
             return await last_alert_id(conn)
 
+    return replay, last_id
+
+
+def _feed(state: ApiState, params: StreamParams) -> AsyncGenerator[StoredAlert, None]:
+    replay, last_id = _store_reads(state)
     return follow_alerts(
         state.bus,
         replay,
@@ -154,18 +161,23 @@ async def _heartbeats(
 
 
 async def _send_alerts(websocket: WebSocket, state: ApiState, params: StreamParams) -> None:
-    sent = state.metrics.alerts_streamed.labels("websocket")
+    # Through the process's one fan-out (see api/broadcast.py), heartbeats included.
+    replay, last_id = _store_reads(state)
+    try:
+        await state.broadcast.stream(
+            websocket.send, params.to_filter(), replay, last_id, after_id=params.after_id
+        )
+    except (TradeAssistError, BusClosed) as exc:
+        await _close_with_error(websocket, exc)
 
-    async def texts(feed: AsyncIterator[StoredAlert]) -> AsyncGenerator[str, None]:
-        async for stored in feed:
-            yield f'{{"type":"alert","data":{state.alert_json(stored)}}}'
-            sent.inc()  # resumed once the text is sent
 
-    async with (
-        contextlib.aclosing(_feed(state, params)) as feed,
-        contextlib.aclosing(texts(feed)) as sending,
-    ):
-        await _send_texts(websocket, sending, state.stream.heartbeat_seconds)
+async def _close_with_error(websocket: WebSocket, exc: TradeAssistError | BusClosed) -> None:
+    detail = exc.message if isinstance(exc, TradeAssistError) else "server shutting down"
+    if websocket.application_state == WebSocketState.CONNECTED:
+        with contextlib.suppress(Exception):
+            await websocket.send_json({"type": "error", "detail": detail})
+            # 1011: internal error (store down); 1012: service restart.
+            await websocket.close(code=1012 if isinstance(exc, BusClosed) else 1011)
 
 
 async def _send_texts(websocket: WebSocket, texts: AsyncIterator[str], every: float) -> None:
@@ -181,12 +193,7 @@ async def _send_texts(websocket: WebSocket, texts: AsyncIterator[str], every: fl
                 await websocket.send_text(text)
             last[0] = loop.time()
     except (TradeAssistError, BusClosed) as exc:
-        detail = exc.message if isinstance(exc, TradeAssistError) else "server shutting down"
-        if websocket.application_state == WebSocketState.CONNECTED:
-            with contextlib.suppress(Exception):
-                await websocket.send_json({"type": "error", "detail": detail})
-                # 1011: internal error (store down); 1012: service restart.
-                await websocket.close(code=1012 if isinstance(exc, BusClosed) else 1011)
+        await _close_with_error(websocket, exc)
     finally:
         beats.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
