@@ -1073,6 +1073,31 @@ export interface components {
             webhook_secret?: string | null;
             /** Enabled */
             enabled?: boolean | null;
+            /**
+             * Auto Trade
+             * @description Propose a paper trade on each matching directional alert (long on gap_up and breakouts, short on gap_down, new_low_of_day, vwap_loss); the user still confirms it with YES by SMS.
+             */
+            auto_trade?: boolean | null;
+            /**
+             * Auto Trade Quantity
+             * @description Shares; null: sized by risk.
+             */
+            auto_trade_quantity?: number | null;
+            /**
+             * Auto Trade Risk
+             * @description Dollars to the stop.
+             */
+            auto_trade_risk?: number | null;
+            /**
+             * Auto Trade Stop Pct
+             * @description Percent from the alert.
+             */
+            auto_trade_stop_pct?: number | null;
+            /**
+             * Auto Trade Target Pct
+             * @description Percent; null: none.
+             */
+            auto_trade_target_pct?: number | null;
         };
         /**
          * SubscriptionCreatedPublic
@@ -1105,6 +1130,19 @@ export interface components {
             has_webhook_secret: boolean;
             /** Enabled */
             enabled: boolean;
+            /**
+             * Auto Trade
+             * @default false
+             */
+            auto_trade: boolean;
+            /** Auto Trade Quantity */
+            auto_trade_quantity?: number | null;
+            /** Auto Trade Risk */
+            auto_trade_risk?: number | null;
+            /** Auto Trade Stop Pct */
+            auto_trade_stop_pct?: number | null;
+            /** Auto Trade Target Pct */
+            auto_trade_target_pct?: number | null;
             /**
              * Created At
              * Format: date-time
@@ -1141,6 +1179,19 @@ export interface components {
             has_webhook_secret: boolean;
             /** Enabled */
             enabled: boolean;
+            /**
+             * Auto Trade
+             * @default false
+             */
+            auto_trade: boolean;
+            /** Auto Trade Quantity */
+            auto_trade_quantity?: number | null;
+            /** Auto Trade Risk */
+            auto_trade_risk?: number | null;
+            /** Auto Trade Stop Pct */
+            auto_trade_stop_pct?: number | null;
+            /** Auto Trade Target Pct */
+            auto_trade_target_pct?: number | null;
             /**
              * Created At
              * Format: date-time
@@ -1188,6 +1239,31 @@ export interface components {
             webhook_secret?: string | null;
             /** Enabled */
             enabled?: boolean | null;
+            /**
+             * Auto Trade
+             * @description Propose a paper trade on each matching directional alert (long on gap_up and breakouts, short on gap_down, new_low_of_day, vwap_loss); the user still confirms it with YES by SMS.
+             */
+            auto_trade?: boolean | null;
+            /**
+             * Auto Trade Quantity
+             * @description Shares; null: sized by risk.
+             */
+            auto_trade_quantity?: number | null;
+            /**
+             * Auto Trade Risk
+             * @description Dollars to the stop.
+             */
+            auto_trade_risk?: number | null;
+            /**
+             * Auto Trade Stop Pct
+             * @description Percent from the alert.
+             */
+            auto_trade_stop_pct?: number | null;
+            /**
+             * Auto Trade Target Pct
+             * @description Percent; null: none.
+             */
+            auto_trade_target_pct?: number | null;
         };
         /** SubscriptionsPublic */
         SubscriptionsPublic: {

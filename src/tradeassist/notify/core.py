@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from tradeassist.domain.alerts import Alert
+from tradeassist.notify.autotrade import side_of
 from tradeassist.notify.budget import TextBudget
 from tradeassist.notify.config import NotifyConfig
 from tradeassist.notify.matching import (
@@ -152,7 +153,9 @@ class NotifierCore:
         out: list[Delivery] = []
         for match in matches.values():
             for name in self._channels:
-                if name == "trade":
+                if name == "trade":  # auto-trades: only alerts with a side to take
+                    if side_of(a.alert_type) is None:
+                        continue
                     subs = tuple(s for s in match.subscriptions if s.auto_trade is not None)
                     if subs:
                         notice = Notice(match.user, (ref,), subs, "", ledger=ledger)

@@ -39,6 +39,11 @@ SUBSCRIPTION_FIELDS = frozenset(
         "webhook_url",
         "webhook_secret",
         "enabled",
+        "auto_trade",
+        "auto_trade_quantity",
+        "auto_trade_risk",
+        "auto_trade_stop_pct",
+        "auto_trade_target_pct",
     }
 )
 

@@ -18,6 +18,7 @@ from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client, WorkflowHandle
+from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from tradeassist.domain.commands import OpenPositionCommand
@@ -118,9 +119,12 @@ class TemporalTradeDesk:
                 stop_loss=command.stop_loss,
                 trailing_stop_pct=command.trailing_stop_pct,
             )
-        workflow_id = f"trade-{uuid.uuid4().hex}"
+        # One workflow per alert and user: a retried auto-trade finds the first one.
+        workflow_id = (
+            f"trade-{uuid.uuid4().hex}" if alert_id is None else f"trade-alert-{alert_id}-{user_id}"
+        )
         async with self._writes.transaction() as session:
-            row, _ = await trades.insert_pending(
+            row, inserted = await trades.insert_pending(
                 session,
                 workflow_id=workflow_id,
                 user_id=user_id,
@@ -134,9 +138,14 @@ class TemporalTradeDesk:
             )
             details = command.model_dump(exclude={"kind"}) | {"quantity": quantity}
             details |= {"trade_id": row.id, "key": f"{workflow_id}:record", "alert_id": alert_id}
-            await record_action(
-                session, user_id=user_id, action="trade_proposed", details=details, at=self._clock()
-            )
+            if inserted:
+                await record_action(
+                    session,
+                    user_id=user_id,
+                    action="trade_proposed",
+                    details=details,
+                    at=self._clock(),
+                )
         trade = TradeInput(
             user_id=user_id,
             symbol=command.symbol,
@@ -154,6 +163,8 @@ class TemporalTradeDesk:
             await self._client.start_workflow(
                 WORKFLOW_NAME, trade, id=workflow_id, task_queue=self._task_queue
             )
+        except WorkflowAlreadyStartedError:
+            return _pending_trade(row)  # proposed before (an auto-trade retried after a crash)
         except RPCError:
             async with self._writes.transaction() as session:
                 await trades.mark_ended(session, workflow_id=workflow_id, status="cancelled")

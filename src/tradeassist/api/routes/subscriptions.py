@@ -51,6 +51,8 @@ async def create_subscription(
     """Subscribe; a webhook without a secret gets one, returned this once."""
     values = body.values()
     values.setdefault("channels", body.channels or ["websocket"])
+    if values.get("auto_trade") is None:
+        values.pop("auto_trade", None)  # not null in the table: left out means off
     made_secret: str | None = None
     if "webhook" in (body.channels or []) and not body.webhook_secret:
         made_secret = secrets.token_urlsafe(32)
@@ -80,7 +82,7 @@ async def update_subscription_route(
 ) -> SubscriptionPublic:
     """Change the fields given; the others keep their values."""
     values = body.values()
-    for required in ("name", "channels", "enabled"):
+    for required in ("name", "channels", "enabled", "auto_trade"):
         if required in values and values[required] is None:
             values.pop(required)  # these columns cannot be null; null means "leave as is"
     row = await update_subscription(

@@ -54,6 +54,24 @@ class _SubscriptionFields(BaseModel):
         default=None, min_length=16, max_length=200, pattern=PRINTABLE
     )
     enabled: bool | None = None
+    auto_trade: bool | None = Field(
+        default=None,
+        description="Propose a paper trade on each matching directional alert (long on "
+        "gap_up and breakouts, short on gap_down, new_low_of_day, vwap_loss); the user "
+        "still confirms it with YES by SMS.",
+    )
+    auto_trade_quantity: int | None = Field(
+        default=None, gt=0, le=1_000_000, description="Shares; null: sized by risk."
+    )
+    auto_trade_risk: float | None = Field(
+        default=None, gt=0, le=1e6, allow_inf_nan=False, description="Dollars to the stop."
+    )
+    auto_trade_stop_pct: float | None = Field(
+        default=None, gt=0, lt=50, allow_inf_nan=False, description="Percent from the alert."
+    )
+    auto_trade_target_pct: float | None = Field(
+        default=None, gt=0, le=1000, allow_inf_nan=False, description="Percent; null: none."
+    )
 
     @field_validator("symbols")
     @classmethod
@@ -132,6 +150,11 @@ class SubscriptionPublic(BaseModel):
     webhook_url: str | None
     has_webhook_secret: bool
     enabled: bool
+    auto_trade: bool = False
+    auto_trade_quantity: int | None = None
+    auto_trade_risk: float | None = None
+    auto_trade_stop_pct: float | None = None
+    auto_trade_target_pct: float | None = None
     created_at: datetime
 
     @classmethod
@@ -150,6 +173,11 @@ class SubscriptionPublic(BaseModel):
             webhook_url=row.webhook_url,
             has_webhook_secret=bool(row.webhook_secret),
             enabled=row.enabled,
+            auto_trade=row.auto_trade,
+            auto_trade_quantity=row.auto_trade_quantity,
+            auto_trade_risk=row.auto_trade_risk,
+            auto_trade_stop_pct=row.auto_trade_stop_pct,
+            auto_trade_target_pct=row.auto_trade_target_pct,
             created_at=row.created_at,
         )
 
