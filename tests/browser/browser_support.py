@@ -32,6 +32,7 @@ PHONE = {"width": 390, "height": 844}
 TOKEN_RE = re.compile(r"admin token \(shown once; sign in with it\): (\S+)")
 STARTUP_TIMEOUT_S = 120.0
 STOP_TIMEOUT_S = 15.0
+GRADE_INTERVAL_S = 2
 # Settings the embedded defaults must not inherit from the caller's environment.
 _EXTERNAL = (
     "DATABASE_URL",
@@ -108,6 +109,8 @@ def start_server(home: Path) -> Server:
     env = {k: v for k, v in os.environ.items() if k not in _EXTERNAL}
     env["TRADEASSIST_DATA_DIR"] = str(home / "data")
     env["TRADEASSIST_PUBLIC_URL"] = f"http://127.0.0.1:{port}"
+    # The simulated day plays in minutes: grade often, so the scorecard fills during the tests.
+    env["TRADEASSIST_GRADE_INTERVAL_SECONDS"] = str(GRADE_INTERVAL_S)
     log = home / "run.log"
     tradeassist = Path(sys.executable).with_name("tradeassist")
     with log.open("wb") as out:

@@ -37,6 +37,15 @@ from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwrig
 expect.set_options(timeout=15_000)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "stops_server: stops the shared server, so it runs last")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that stop the one shared server run after every other test, in any file."""
+    items.sort(key=lambda item: item.get_closest_marker("stops_server") is not None)
+
+
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     if not DASHBOARD.exists():

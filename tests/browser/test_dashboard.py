@@ -1,8 +1,9 @@
 """What a user sees in the dashboard, against a live ``tradeassist run``.
 
 The tests run in file order on one server: the live-feed test comes early,
-while the simulated day is still streaming alerts, and the API-down test comes
-last, because it stops the server.
+while the simulated day is still streaming alerts, and the API-down test
+(marked ``stops_server``) runs after every other file's tests, because it
+stops the server.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ PAGES = {
     "stats": "/stats/",
     "symbol": "/symbol/",
     "trades": "/trades/",
+    "messages": "/messages/",
     "settings": "/settings/",
     "signin": "/signin/",
 }
@@ -214,6 +216,7 @@ def test_layout_holds_on_a_phone(
     assert width <= PHONE["width"], f"{name} is {width} px wide on a {PHONE['width']} px screen"
 
 
+@pytest.mark.stops_server
 def test_api_down_shows_reconnecting_and_unreachable(
     server: Server, page: Page, phone_page: Page, screenshots: Path
 ) -> None:

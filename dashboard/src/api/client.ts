@@ -18,6 +18,7 @@ export type Position = Schemas["PositionPublic"];
 export type Subscription = Schemas["SubscriptionPublic"];
 export type SubscriptionCreate = Schemas["SubscriptionCreate"];
 export type SubscriptionCreated = Schemas["SubscriptionCreatedPublic"];
+export type SmsMessage = Schemas["SmsMessagePublic"];
 
 /** Same origin by default: the API serves this export. Override for `next dev`. */
 export const API_BASE = process.env.NEXT_PUBLIC_API_BASE ?? "";

@@ -10,6 +10,7 @@ const LINKS = [
   { href: "/stats/", label: "Stats" },
   { href: "/symbol/", label: "Symbols" },
   { href: "/trades/", label: "Trades" },
+  { href: "/messages/", label: "SMS" },
   { href: "/settings/", label: "Settings" },
 ] as const;
 

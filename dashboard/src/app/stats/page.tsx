@@ -63,7 +63,7 @@ function StatsView({ stats }: { stats: AlertStats }) {
   const hours = new Map(stats.by_hour.map((h) => [h.hour, h.count]));
   const byHour = Array.from({ length: 24 }, (_, hour) => ({ hour: `${hour}`.padStart(2, "0"), count: hours.get(hour) ?? 0 }));
   return (
-    <div className="grid gap-4 lg:grid-cols-2">
+    <div className="grid grid-cols-1 gap-4 lg:grid-cols-2">
       <Card title={`Alerts by type (${stats.total} total)`}>
         <div className="h-72">
           <ResponsiveContainer width="100%" height="100%">
