@@ -999,7 +999,10 @@ export interface components {
              * @example +1••••••0100
              */
             to_number: string;
-            /** Body */
+            /**
+             * Body
+             * @description The text; a one-time code sent to a real phone is hidden.
+             */
             body: string;
             /**
              * Console

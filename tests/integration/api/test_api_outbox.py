@@ -9,6 +9,7 @@ import httpx
 import pytest
 from api_helpers import ADMIN, USER_A, USER_B, bearer
 
+from tradeassist.notify.texts import verification_text
 from tradeassist.store.database import create_engine, session_factory
 from tradeassist.store.sms import insert_inbound, record_outbound
 from tradeassist.store.users import get_or_create_user
@@ -95,6 +96,25 @@ async def test_messages_are_filtered_and_paged_newest_first(
     assert rest.json()["next_cursor"] is None
     console = [m["console"] for m in everything.json()["data"]]
     assert console == [False, False, True, False]
+
+
+async def test_a_code_sent_to_a_real_phone_is_hidden_from_whoever_asked_for_it(
+    client: httpx.AsyncClient, database_url: str
+) -> None:
+    engine = create_engine(database_url)
+    async with session_factory(engine)() as session, session.begin():
+        await get_or_create_user(session, user_id=USER_A, phone=PHONE_A)
+        await record_outbound(
+            session, user_id=USER_A, from_number=SERVICE, to_number=PHONE_B,
+            body=verification_text("482913", 10), status="sent", cost=0.0079, sid="SMtwilio1",
+        )  # fmt: skip
+    await engine.dispose()
+
+    mine = await client.get("/users/me/messages", headers=A)
+    everything = await client.get("/sms/messages", headers=ROOT)
+
+    assert "482913" not in mine.text and "482913" not in everything.text
+    assert bodies(mine) == ["TradeAssist code: •••••• (valid 10 min). Reply STOP to opt out."]
 
 
 async def test_users_see_only_their_own_texts(client: httpx.AsyncClient, database_url: str) -> None:

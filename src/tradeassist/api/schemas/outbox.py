@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Literal
 
@@ -16,11 +17,14 @@ __all__ = [
     "SmsMessagesPublic",
     "UserMessageListParams",
     "mask_number",
+    "shown_body",
 ]
 
 #: The prefix of the sids the console outbox makes up (see ``notify/channels/console``).
 CONSOLE_SID_PREFIX = "CONSOLE"
 _MASK = "•"
+# The one-time code in ``notify.texts.verification_text`` ("TradeAssist code: 123456 (valid").
+_CODE = re.compile(r"(code: )\d{4,8}(?= \(valid)")
 
 
 def mask_number(number: str) -> str:
@@ -39,6 +43,16 @@ def mask_number(number: str) -> str:
     return text[:keep_head] + _MASK * hidden + text[len(text) - keep_tail :]
 
 
+def shown_body(body: str, *, console: bool) -> str:
+    """The text as the log shows it: a sent one-time code is hidden.
+
+    Whoever asks for a code sees the log of their own texts, so showing it
+    would prove a number without its owner. The console outbox sends nothing
+    (reading its codes is how the demo verifies a phone): shown there.
+    """
+    return body if console else _CODE.sub(lambda m: m.group(1) + _MASK * 6, body)
+
+
 class SmsMessagePublic(BaseModel):
     """One text: ``in`` from a user's phone, or ``out`` to it; numbers masked."""
 
@@ -52,7 +66,7 @@ class SmsMessagePublic(BaseModel):
     error_code: str | None
     from_number: str = Field(examples=["+1••••••0000"])
     to_number: str = Field(examples=["+1••••••0100"])
-    body: str
+    body: str = Field(description="The text; a one-time code sent to a real phone is hidden.")
     console: bool = Field(
         description="Written to the console outbox instead of sent (no Twilio configured)."
     )
@@ -61,6 +75,7 @@ class SmsMessagePublic(BaseModel):
 
     @classmethod
     def from_row(cls, row: SmsMessageRow) -> SmsMessagePublic:
+        console = (row.twilio_sid or "").startswith(CONSOLE_SID_PREFIX)
         return cls(
             id=row.id,
             user_id=row.user_id,
@@ -69,8 +84,8 @@ class SmsMessagePublic(BaseModel):
             error_code=row.error_code,
             from_number=mask_number(row.from_number),
             to_number=mask_number(row.to_number),
-            body=row.body,
-            console=(row.twilio_sid or "").startswith(CONSOLE_SID_PREFIX),
+            body=shown_body(row.body, console=console),
+            console=console,
             created_at=row.created_at,
             updated_at=row.updated_at,
         )
