@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tradeassist.screener.alert_set import AlertSet
-from tradeassist.screener.jit import kernel
+from tradeassist.screener.jit import inline_kernel, kernel
 
 __all__ = ["SymbolBytes", "encode_set", "gather_lines"]
 
@@ -37,6 +37,8 @@ _NO_HIGH = int(np.iinfo(np.int64).min)
 _POW10 = 10.0 ** np.arange(16)
 _POW10_INT = 10 ** np.arange(19, dtype=np.int64)
 _EXACT_INT = float(2**53)
+_NS_PER_DAY = 86_400 * 1_000_000_000
+_TIME_WIDTH = 29  # YYYY-MM-DDTHH:MM:SS.nnnnnnnnn
 
 # How a value is written: a float or an integer in place, a text from the pool,
 # "null", or nothing at all (a condition that is left out).
@@ -81,7 +83,7 @@ def _pack(texts: Sequence[bytes]) -> tuple[U8, I64]:
     return data, offsets
 
 
-@kernel
+@inline_kernel
 def _copy(out: Array, pos: int, src: Array, start: int, stop: int) -> int:
     for j in range(start, stop):
         out[pos] = src[j]
@@ -89,7 +91,16 @@ def _copy(out: Array, pos: int, src: Array, start: int, stop: int) -> int:
     return pos
 
 
-@kernel
+@inline_kernel
+def _write_digits(out: Array, pos: int, value: int, width: int) -> int:
+    """``value`` (>= 0) in exactly ``width`` decimal digits, zero-padded."""
+    for j in range(width - 1, -1, -1):
+        out[pos + j] = 48 + value % 10
+        value //= 10
+    return pos + width
+
+
+@inline_kernel
 def _write_int(out: Array, pos: int, value: int) -> int:
     """``value`` (|value| < 2^53) in decimal at ``out[pos:]``; the position after it."""
     if value < 0:
@@ -97,15 +108,14 @@ def _write_int(out: Array, pos: int, value: int) -> int:
         pos += 1
         value = -value
     width = 1
-    while width < 19 and value >= 10**width:
+    rest = value // 10
+    while rest > 0:
         width += 1
-    for j in range(width - 1, -1, -1):
-        out[pos + j] = 48 + value % 10
-        value //= 10
-    return pos + width
+        rest //= 10
+    return _write_digits(out, pos, value, width)
 
 
-@kernel
+@inline_kernel
 def _write_float(out: Array, pos: int, x: float, pow10: Array) -> int:
     """A fast-path float (see the module docstring) as ``repr`` writes it."""
     if x < 0:
@@ -137,7 +147,42 @@ def _write_float(out: Array, pos: int, x: float, pow10: Array) -> int:
     return pos + k
 
 
-@kernel
+@inline_kernel
+def _write_time(out: Array, pos: int, ts: int) -> int:
+    """UTC nanoseconds ``ts`` (>= 0) as ``YYYY-MM-DDTHH:MM:SS.nnnnnnnnn``.
+
+    The date is the proleptic Gregorian civil date of the day count (the
+    days-to-civil algorithm on 400-year eras), as numpy's ``datetime_as_string``
+    writes it.
+    """
+    days = ts // _NS_PER_DAY
+    rest = ts - days * _NS_PER_DAY
+    z = days + 719_468  # days since 0000-03-01
+    era = z // 146_097
+    doe = z - era * 146_097
+    yoe = (doe - doe // 1_460 + doe // 36_524 - doe // 146_096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = mp + 3 if mp < 10 else mp - 9
+    year = yoe + era * 400 + (1 if month <= 2 else 0)
+    seconds = rest // 1_000_000_000
+    pos = _write_digits(out, pos, year, 4)
+    out[pos] = 45  # "-"
+    pos = _write_digits(out, pos + 1, month, 2)
+    out[pos] = 45
+    pos = _write_digits(out, pos + 1, day, 2)
+    out[pos] = 84  # "T"
+    pos = _write_digits(out, pos + 1, seconds // 3600, 2)
+    out[pos] = 58  # ":"
+    pos = _write_digits(out, pos + 1, seconds // 60 % 60, 2)
+    out[pos] = 58
+    pos = _write_digits(out, pos + 1, seconds % 60, 2)
+    out[pos] = 46  # "."
+    return _write_digits(out, pos + 1, rest % 1_000_000_000, 9)
+
+
+@inline_kernel
 def _value(
     out: Array, pos: int, x: float, mode: int, pool: Array, pool_offsets: Array, pow10: Array
 ) -> int:
@@ -161,7 +206,7 @@ def _encode(
     lengths: Array,
     slots: Array,
     kinds: Array,
-    times: Array,
+    ts: Array,
     values: Array,
     how: Array,
     pool: Array,
@@ -184,7 +229,6 @@ def _encode(
     """
     pos = 0
     n_conds = values.shape[1] - 4
-    width = times.shape[1]
     po = piece_offsets
     for i in range(values.shape[0]):
         start = pos
@@ -195,11 +239,7 @@ def _encode(
         pos = _copy(out, pos, pieces, po[2], po[3])
         pos = _value(out, pos, values[i, 0], how[i, 0], pool, pool_offsets, pow10)
         pos = _copy(out, pos, pieces, po[3], po[4])
-        for j in range(width):  # NUL-padded
-            if times[i, j] == 0:
-                break
-            out[pos] = times[i, j]
-            pos += 1
+        pos = _write_time(out, pos, ts[i])
         pos = _copy(out, pos, pieces, po[4], po[5])
         written = False
         for j in range(1, n_conds + 1):
@@ -229,13 +269,17 @@ def _gather(out: Array, src: Array, offsets: Array, lengths: Array, order: Array
     return pos
 
 
-def gather_lines(data: U8, lengths: I64, order: I64) -> U8:
-    """The lines of ``data`` (consecutive, of ``lengths`` bytes) in ``order``."""
+def gather_lines(data: U8, lengths: I64, order: I64, out: U8 | None = None) -> U8:
+    """The lines of ``data`` (consecutive, of ``lengths`` bytes) in ``order``.
+
+    Written into ``out`` when it is large enough (the result is a view of it).
+    """
     offsets = np.zeros(lengths.shape[0], np.int64)
     np.cumsum(lengths[:-1], out=offsets[1:])
-    out = np.empty(data.shape[0], np.uint8)
-    _gather(out, data, offsets, lengths, order)
-    return out
+    if out is None or out.shape[0] < data.shape[0]:
+        out = np.empty(data.shape[0], np.uint8)
+    used = _gather(out, data, offsets, lengths, order)
+    return out[:used]
 
 
 def _defined(prices: I64) -> npt.NDArray[np.bool_]:
@@ -257,8 +301,12 @@ def _float_modes(values: F64) -> npt.NDArray[np.int8]:
     return np.where(fast, _FLOAT, _POOL).astype(np.int8)
 
 
-def encode_set(alerts: AlertSet, symbols: SymbolBytes) -> tuple[U8, I64]:
-    """The set's alerts as contract JSON lines, in set order, and each line's length."""
+def encode_set(alerts: AlertSet, symbols: SymbolBytes, out: U8 | None = None) -> tuple[U8, I64]:
+    """The set's alerts as contract JSON lines, in set order, and each line's length.
+
+    The text is written into ``out`` when it is large enough (the result is then
+    a view of it, valid until ``out`` is reused), else into a new array.
+    """
     n = len(alerts)
     if n == 0:
         return np.zeros(0, np.uint8), np.zeros(0, np.int64)
@@ -299,21 +347,21 @@ def encode_set(alerts: AlertSet, symbols: SymbolBytes) -> tuple[U8, I64]:
             pool.append(str(int(column[i])).encode())
     for j, (prices, ok) in enumerate(quotes, start=1 + len(columns)):
         put(j, np.where(ok, prices, 0) / _SCALE, ok, _NULL)
-    times = np.datetime_as_string(alerts.ts.astype("datetime64[ns]"), unit="ns").astype(np.bytes_)
     pool_data, pool_offsets = _pack(pool)
     heads, head_offsets = _pack([(json.dumps(k) + ": ").encode() for k in alerts.conditions])
     types, type_offsets = _pack([json.dumps(t).encode() for t in alerts.alert_types])
-    widest = sum(len(p) for p in _PIECES) + times.dtype.itemsize + 4 + int(heads.shape[0])
+    widest = sum(len(p) for p in _PIECES) + _TIME_WIDTH + 4 + int(heads.shape[0])
     widest += int(np.diff(symbols.offsets).max()) + int(np.diff(type_offsets).max())
     widest += cols * (30 + (int(np.diff(pool_offsets).max()) if pool else 0))
-    out = np.empty(n * widest, np.uint8)
+    if out is None or out.shape[0] < n * widest:
+        out = np.empty(n * widest, np.uint8)
     lengths = np.empty(n, np.int64)
     used = _encode(
         out,
         lengths,
         alerts.slot,
         alerts.kinds,
-        times.view(np.uint8).reshape(n, times.dtype.itemsize),
+        alerts.ts,
         values,
         how,
         pool_data,

@@ -65,6 +65,9 @@ class AlertWriter:
         self._pending: list[AlertSet] = []
         self._pending_count = 0
         self._keys: list[npt.NDArray[np.int64]] = []  # per run: (ts, ordinal, detector, length)
+        # Arrays reused by every flush (fresh memory is slow to first touch here).
+        self._text = np.zeros(0, np.uint8)
+        self._lines = np.zeros(0, np.uint8)
         self.count = 0
 
     def add(self, sets: Sequence[AlertSet], symbols: Sequence[str]) -> None:
@@ -114,9 +117,17 @@ class AlertWriter:
         if not pending:
             return
         sets = _merged(pending)
-        encoded = [encode_set(s, self._symbols) for s in sets]
-        data = np.concatenate([e[0] for e in encoded])
-        lengths = np.concatenate([e[1] for e in encoded])
+        parts: list[npt.NDArray[np.int64]] = []
+        used = 0
+        for alert_set in sets:  # encoded one after another into a reused array
+            text, lengths = encode_set(alert_set, self._symbols, self._text[used:])
+            if not np.may_share_memory(text, self._text):  # it did not fit: grow, copy
+                self._text = _grown(self._text, used, used + text.shape[0])
+                self._text[used : used + text.shape[0]] = text
+            used += text.shape[0]
+            parts.append(lengths)
+        data = self._text[:used]
+        lengths = np.concatenate(parts)
         keys = np.stack(
             [
                 np.concatenate([s.ts for s in sets]),
@@ -129,7 +140,8 @@ class AlertWriter:
         self._keys.append(keys[:, order])
         self.count += int(order.shape[0])
         try:
-            self._handle.write(gather_lines(data, lengths, order).tobytes())
+            self._lines = _grown(self._lines, 0, used)
+            self._handle.write(gather_lines(data, lengths, order, self._lines).data)
         except OSError as exc:
             raise InputError(f"cannot write {self._out}: {exc.strerror or exc}") from None
 
@@ -171,6 +183,15 @@ def _merged(sets: Sequence[AlertSet]) -> list[AlertSet]:
         signature = tuple((k, np.asarray(v).dtype.str) for k, v in s.conditions.items())
         parts.setdefault(signature, []).append(s)
     return [merged for part in parts.values() for merged in merge_sets(part)]
+
+
+def _grown(buffer: npt.NDArray[np.uint8], keep: int, size: int) -> npt.NDArray[np.uint8]:
+    """``buffer`` if it holds ``size`` bytes, else a larger copy of its first ``keep``."""
+    if buffer.shape[0] >= size:
+        return buffer
+    bigger = np.empty(max(size, 2 * buffer.shape[0]), np.uint8)
+    bigger[:keep] = buffer[:keep]
+    return bigger
 
 
 def _temporary(out: Path) -> tuple[IO[bytes], Path]:

@@ -38,7 +38,7 @@ if "NUMBA_CACHE_DIR" not in os.environ and "numba" not in sys.modules:
 
 import numba  # noqa: E402
 
-__all__ = ["kernel"]
+__all__ = ["inline_kernel", "kernel"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -50,3 +50,13 @@ def kernel(fn: F) -> F:
     except RuntimeError:  # "cannot cache function ...: no locator available"
         compiled = numba.njit(cache=False, nogil=True)(fn)
     return compiled  # type: ignore[return-value]
+
+
+def inline_kernel(fn: F) -> F:
+    """:func:`kernel` for a small helper that numba inlines into every kernel calling it.
+
+    A call between compiled functions is a real call that passes each array as
+    several arguments; for a helper called per byte or per field that is most
+    of its cost.
+    """
+    return numba.njit(inline="always", nogil=True)(fn)  # type: ignore[return-value]
