@@ -10,6 +10,7 @@ anyone is known; the request's data queries then run as the caller (RLS).
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -41,6 +42,9 @@ class Authenticator:
         self._url = database_url
         self._known: OrderedDict[str, None] = OrderedDict()
         self._remember = remember_users
+        # Users being recorded now: a new user's first burst of requests waits for
+        # one write instead of racing to make the same row (which once drained the pool).
+        self._recording: dict[str, asyncio.Future[None]] = {}
 
     @property
     def verifier(self) -> TokenVerifier:
@@ -69,17 +73,32 @@ class Authenticator:
         return identity
 
     async def _ensure_user(self, identity: Identity) -> None:
-        if identity.user_id in self._known:
-            self._known.move_to_end(identity.user_id)
-            return
-        try:
-            await self._create(identity, with_contact=True)
-        except ConflictError:
-            # The token's email or phone is another row's: still let its owner in.
-            await self._create(identity, with_contact=False)
-        self._known[identity.user_id] = None
-        while len(self._known) > self._remember:
-            self._known.popitem(last=False)
+        user_id = identity.user_id
+        while True:
+            if user_id in self._known:
+                self._known.move_to_end(user_id)
+                return
+            pending = self._recording.get(user_id)
+            if pending is not None:
+                # Another request is recording this user: wait for it, then look again
+                # (if it failed, this request tries itself and gets its own error).
+                await asyncio.wait([pending])
+                continue
+            done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._recording[user_id] = done
+            try:
+                try:
+                    await self._create(identity, with_contact=True)
+                except ConflictError:
+                    # The token's email or phone is another row's: still let its owner in.
+                    await self._create(identity, with_contact=False)
+                self._known[user_id] = None
+                while len(self._known) > self._remember:
+                    self._known.popitem(last=False)
+                return
+            finally:
+                del self._recording[user_id]
+                done.set_result(None)
 
     async def _create(self, identity: Identity, *, with_contact: bool) -> None:
         async with (

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import httpx
 import jwt
 import pytest
-from api_helpers import ADMIN, SECRET, USER_A, MakeClient, bearer
+from api_helpers import ADMIN, SECRET, USER_A, USER_B, MakeClient, bearer
+from sqlalchemy import event
 
 from tradeassist.api.ratelimit import RateLimit
 from tradeassist.settings import Settings
+from tradeassist.store.database import create_engine
 
 
 def forged(**claims: object) -> dict[str, str]:
@@ -157,3 +160,27 @@ async def test_an_embedded_install_accepts_its_own_admin_token(
     assert admin_token is not None
     assert me.json()["role"] == "admin"
     assert supabase_style.status_code == 401  # signed with another secret
+
+
+async def test_a_new_users_first_burst_of_requests_records_the_user_once(
+    make_client: MakeClient, database_url: str
+) -> None:
+    engine = create_engine(database_url)
+    user_statements: list[str] = []
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if "users.id" in statement or "INTO users" in statement:
+            user_statements.append(statement)
+
+    client = await make_client(engine=engine)
+    try:
+        responses = await asyncio.gather(
+            *(client.get("/alerts", headers=bearer(USER_B)) for _ in range(20))
+        )
+
+        assert [r.status_code for r in responses] == [200] * 20
+        # One look-up, one insert, one read back: not one race per request.
+        assert len(user_statements) <= 3
+    finally:
+        await engine.dispose()
