@@ -18,7 +18,6 @@ import datetime as dt
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from operator import attrgetter
 
 import numpy as np
 import numpy.typing as npt
@@ -36,9 +35,9 @@ from tradeassist.backtest.grading import (
 )
 from tradeassist.backtest.simulate_trades import TradeColumns, TradeRules
 from tradeassist.domain.alerts import Alert
-from tradeassist.domain.bars import Bar
 from tradeassist.market_calendar import TradingCalendar
 from tradeassist.screener.alert_set import AlertSet
+from tradeassist.screener.bar_output import BarSet
 from tradeassist.screener.engine import ordered_alerts
 from tradeassist.screener.layout import NO_HIGH, UNDEF_PRICE
 
@@ -46,8 +45,6 @@ __all__ = ["AlertCollector"]
 
 I64 = npt.NDArray[np.int64]
 _COLUMNS = 6  # symbol, kind, ts, price bits, ordinal, detector
-_SYMBOL, _START = attrgetter("symbol"), attrgetter("start_ns")
-_PRICES = tuple(attrgetter(name) for name in ("open", "high", "low", "close"))
 
 
 @dataclass(slots=True)
@@ -115,32 +112,18 @@ class AlertCollector:
                 if minute < day.first_minute.get(name, minute + 1):
                     day.first_minute[name] = minute
 
-    def add_bars(self, bars: Sequence[Bar]) -> None:
-        """Completed bars as objects, in the order the engine emitted them."""
-        if not bars:
+    def add_bars(self, bars: BarSet) -> None:
+        """Completed bars as the engine drained them (columns), in its order."""
+        if not len(bars) or not self._days:  # before any alert no bar is needed
             return
-        slots: dict[str, int] = {}
-        slot = np.array([slots.setdefault(name, len(slots)) for name in map(_SYMBOL, bars)])
-        prices = np.empty((len(bars), 4), np.float64)
-        for k, field_of in enumerate(_PRICES):
-            prices[:, k] = list(map(field_of, bars))
-        start = np.array(list(map(_START, bars)), np.int64)
-        self.add_bar_columns(list(slots), slot.astype(np.int64), start, prices)
-
-    def add_bar_columns(
-        self, symbols: Sequence[str], slot: I64, start: I64, prices: npt.NDArray[np.float64]
-    ) -> None:
-        """Completed bars as columns: ``symbols[slot]``, minute start (UTC ns), and
-        open/high/low/close in dollars as the columns of ``prices``; in engine order."""
-        if not slot.size:
-            return
+        start = bars.start
         latest = self._calendar.eastern_date(int(start[-1]))
         at = 0
-        while at < slot.size:  # usually one day; a chunk may span a day change
+        while at < len(bars):  # usually one day; a chunk may span a day change
             day = self._calendar.eastern_date(int(start[at]))
             _, day_end = self._calendar.day_bounds_ns(day)
             stop = at + int(np.searchsorted(start[at:] >= day_end, True))
-            self._keep(day, symbols, slot[at:stop], start[at:stop], prices[at:stop])
+            self._keep(day, bars.part(at, stop))
             at = stop
         for day in sorted(d for d in self._days if d < latest):
             self._grade_day(day)
@@ -175,27 +158,20 @@ class AlertCollector:
             found = self._days[day] = _Day(alerts=[[] for _ in range(self._sinks)])
         return found
 
-    def _keep(
-        self,
-        day: dt.date,
-        symbols: Sequence[str],
-        slot: I64,
-        start: I64,
-        prices: npt.NDArray[np.float64],
-    ) -> None:
+    def _keep(self, day: dt.date, bars: BarSet) -> None:
         state = self._days.get(day)
         if state is None or not state.first_minute:
             return
-        used, inverse = np.unique(slot, return_inverse=True)
-        names = [symbols[i] for i in used.tolist()]
+        used, inverse = np.unique(bars.slot, return_inverse=True)
+        names = [bars.symbols[i] for i in used.tolist()]
         never = 1 << 62
         first = np.array([state.first_minute.get(n, never) for n in names], np.int64)[inverse]
-        keep = start >= first
-        if not keep.any():
+        keep = np.flatnonzero(bars.start >= first)
+        if not keep.size:
             return
         codes = np.array([self._symbols.get(n, -1) for n in names], np.int64)[inverse]
-        state.bars.append((codes[keep], start[keep], prices[keep]))
-        self.bars_kept += int(keep.sum())
+        state.bars.append((codes[keep], bars.start[keep], bars.prices(keep)))
+        self.bars_kept += int(keep.size)
 
     def _grade_day(self, day: dt.date) -> None:
         started = time.perf_counter()

@@ -15,10 +15,10 @@ import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from tradeassist.domain.bars import Bar
 from tradeassist.feeds.dbn_file import DbnFile, open_dbn
 from tradeassist.market_calendar import TradingCalendar
 from tradeassist.screener.alert_set import AlertSet
+from tradeassist.screener.bar_output import BarSet
 from tradeassist.screener.config import ScreenerConfig
 from tradeassist.screener.engine import ReferenceSource, ScreenerEngine
 
@@ -26,8 +26,9 @@ __all__ = ["BATCH_RECORDS", "BatchSink", "replay_engines"]
 
 BATCH_RECORDS = 1 << 16  # as replay: about 5 MB of records
 
-BatchSink = Callable[[Sequence[list[AlertSet]], list[Bar]], None]
-"""Called with each engine's alert sets of one batch (in engine order), then its bars."""
+BatchSink = Callable[[Sequence[list[AlertSet]], BarSet], None]
+"""Called with each engine's alert sets of one batch (in engine order), then its bars
+(as columns)."""
 
 
 def replay_engines(

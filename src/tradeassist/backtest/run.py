@@ -44,12 +44,12 @@ from tradeassist.backtest.sweep import (
     rank,
     score,
 )
-from tradeassist.domain.bars import Bar
 from tradeassist.errors import InputError
 from tradeassist.feeds.corporate_actions import load_corporate_actions
 from tradeassist.feeds.reference import load_reference
 from tradeassist.market_calendar import trading_calendar
 from tradeassist.screener.alert_set import AlertSet
+from tradeassist.screener.bar_output import BarSet
 from tradeassist.screener.config import ScreenerConfig
 from tradeassist.settings import Settings
 
@@ -79,7 +79,7 @@ def _intraday(
         calendar=calendar, rules=rules, sinks=len(configs), keep_alerts=keep_alerts
     )
 
-    def sink(alerts: Sequence[list[AlertSet]], bars: list[Bar]) -> None:
+    def sink(alerts: Sequence[list[AlertSet]], bars: BarSet) -> None:
         for i, sets in enumerate(alerts):
             collector.add_sets(i, sets)
         collector.add_bars(bars)

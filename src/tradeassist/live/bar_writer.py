@@ -24,7 +24,7 @@ import logging
 import math
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,10 +33,18 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tradeassist.domain.bars import Bar
 from tradeassist.errors import StorageError
 from tradeassist.live.metrics import LiveMetrics, ScreenerStatus
+from tradeassist.screener.bar_output import BarSet
 from tradeassist.store.database import is_postgres, storage_errors
 from tradeassist.store.tables import BarRow
 
-__all__ = ["BarWriter", "bar_document", "minute_start", "sqlite_start"]
+__all__ = [
+    "BarUpsert",
+    "BarWriter",
+    "bar_document",
+    "bar_documents",
+    "minute_start",
+    "sqlite_start",
+]
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +82,18 @@ def bar_document(bar: Bar) -> str:
     )
 
 
+def bar_documents(bars: BarSet) -> list[str]:
+    """:func:`bar_document` of every bar of ``bars``, from its columns."""
+    prices = bars.prices().tolist()
+    return [
+        f'{{"o": {_number(o)}, "h": {_number(h)}, "l": {_number(low)}, "c": {_number(c)},'
+        f' "v": {v}, "trades": {t}, "vwap": {_number(w)}}}'
+        for (o, h, low, c), v, t, w in zip(
+            prices, bars.volume.tolist(), bars.trades.tolist(), bars.vwap().tolist(), strict=True
+        )
+    ]
+
+
 def minute_start(start_ns: int) -> datetime:
     """A bar's minute as aware UTC (integer arithmetic: a float cannot hold the ns)."""
     seconds, nanos = divmod(int(start_ns), _NS)
@@ -86,8 +106,9 @@ def sqlite_start(start_ns: int) -> str:
     return f"{at:%Y-%m-%d %H:%M:%S}.{at.microsecond:06d}"
 
 
-class _Upsert:
-    """One chunk of bars as one statement on the dialect's driver."""
+class BarUpsert:
+    """One chunk of bars as one statement on the dialect's driver (SQLAlchemy's
+    ``exec_driver_sql``: ``?`` parameters on SQLite, ``$n`` on PostgreSQL)."""
 
     def __init__(self, postgres: bool) -> None:
         self._postgres = postgres
@@ -102,16 +123,16 @@ class _Upsert:
             self._minutes[start_ns] = value
         return value
 
-    def statement(self, bars: Sequence[Bar]) -> tuple[str, Any]:
+    def statement(self, bars: BarSet) -> tuple[str, Any]:
         """SQL and parameters; a key repeated in ``bars``: the last bar wins."""
-        last = {(bar.symbol, bar.start_ns): bar for bar in bars}
+        names, documents = bars.names(), bar_documents(bars)
+        last = dict(zip(zip(names, bars.start.tolist(), strict=True), documents, strict=True))
         minute = self._minute
         if self._postgres:
             symbols = [key[0] for key in last]
             starts = [minute(key[1]) for key in last]
-            documents = [bar_document(bar) for bar in last.values()]
-            return _POSTGRES_UPSERT, (symbols, starts, documents)
-        rows = [(key[0], minute(key[1]), bar_document(bar)) for key, bar in last.items()]
+            return _POSTGRES_UPSERT, (symbols, starts, list(last.values()))
+        rows = [(key[0], minute(key[1]), doc) for key, doc in last.items()]
         return _SQLITE_UPSERT, rows
 
 
@@ -135,7 +156,7 @@ class BarWriter:
     ) -> None:
         self._sessions = sessions
         self._url = database_url
-        self._statement = _Upsert(is_postgres(database_url))
+        self._statement = BarUpsert(is_postgres(database_url))
         self._metrics = metrics
         self._status = status
         self._budget = budget_s
@@ -145,26 +166,44 @@ class BarWriter:
         self._on_outage = on_outage
         self._retry_s = retry_s
         self._max = max_pending
-        self._bars: deque[Bar] = deque()
+        self._bars: deque[BarSet] = deque()  # in completion order
+        self._pending = 0
         self._chunk = 100
         self._wake = asyncio.Event()
         self._close_by: float | None = None
 
     @property
     def pending(self) -> int:
-        return len(self._bars)
+        return self._pending
 
-    def submit(self, bars: Sequence[Bar]) -> None:
-        if not bars:
+    def submit(self, bars: BarSet) -> None:
+        """Queue completed bars (columns, as the engine drains them)."""
+        if not len(bars):
             return
-        self._bars.extend(bars)
-        excess = len(self._bars) - self._max
+        self._bars.append(bars)
+        self._pending += len(bars)
+        excess = self._pending - self._max
         if excess > 0:
-            for _ in range(excess):
-                self._bars.popleft()
+            self._take(excess)
             log.warning("dropped %d unwritten bars (the database is behind)", excess)
-        self._status.bars_pending = len(self._bars)
+        self._status.bars_pending = self._pending
         self._wake.set()
+
+    def _take(self, size: int) -> BarSet:
+        """The oldest ``size`` bars (or all), out of the queue."""
+        parts: list[BarSet] = []
+        want = min(size, self._pending)
+        while want > 0:
+            first = self._bars[0]
+            if len(first) <= want:
+                parts.append(self._bars.popleft())
+            else:
+                parts.append(first.part(0, want))
+                self._bars[0] = first.part(want, len(first))
+            want -= len(parts[-1])
+        chunk = BarSet.concat(parts)
+        self._pending -= len(chunk)
+        return chunk
 
     def close(self) -> None:
         """Write what is queued for a short while, then stop."""
@@ -174,12 +213,12 @@ class BarWriter:
     async def run(self) -> None:
         while True:
             if self._close_by is not None and (
-                not self._bars or self._down() or time.monotonic() > self._close_by
+                not self._pending or self._down() or time.monotonic() > self._close_by
             ):
-                if self._bars:
-                    log.warning("%d bars not stored at shutdown", len(self._bars))
+                if self._pending:
+                    log.warning("%d bars not stored at shutdown", self._pending)
                 return
-            if not self._bars:
+            if not self._pending:
                 self._wake.clear()
                 await self._wake.wait()
                 continue
@@ -195,13 +234,14 @@ class BarWriter:
             await self._write_chunk(_CLOSE_CHUNK if closing else self._chunk)
 
     async def _write_chunk(self, size: int) -> None:
-        chunk = [self._bars.popleft() for _ in range(min(size, len(self._bars)))]
+        chunk = self._take(size)
         started = time.perf_counter()
         try:
             async with self._lock if self._lock is not None else contextlib.nullcontext():
                 held = await self._upsert(chunk)
         except StorageError as exc:
-            self._bars.extendleft(reversed(chunk))
+            self._bars.appendleft(chunk)
+            self._pending += len(chunk)
             self._on_outage(exc)
             return
         if size == self._chunk:
@@ -211,9 +251,9 @@ class BarWriter:
             self._resize(len(chunk), took)
         self._metrics.bars_stored.inc(len(chunk))
         self._status.bars_stored += len(chunk)
-        self._status.bars_pending = len(self._bars)
+        self._status.bars_pending = self._pending
 
-    async def _upsert(self, bars: list[Bar]) -> float:
+    async def _upsert(self, bars: BarSet) -> float:
         """Store ``bars`` in one transaction; returns the seconds spent building it."""
         started = time.perf_counter()
         sql, parameters = self._statement.statement(bars)

@@ -16,7 +16,6 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import numpy.typing as npt
 
-from tradeassist.domain.bars import Bar
 from tradeassist.feeds.databento import parsing
 from tradeassist.feeds.databento.feed_types import FeedBatch
 from tradeassist.live.metrics import LiveMetrics, ScreenerStatus
@@ -24,12 +23,13 @@ from tradeassist.live.shards import ShardFilter
 from tradeassist.live.sink import PendingAlert
 from tradeassist.market_calendar import TradingCalendar
 from tradeassist.screener.alert_set import AlertSet
+from tradeassist.screener.bar_output import BarSet
 from tradeassist.screener.config import ScreenerConfig
 from tradeassist.screener.engine import ScreenerEngine
 
 __all__ = ["LivePipeline", "Submit", "warm_up"]
 
-Submit = Callable[[Sequence[PendingAlert], Sequence[Bar]], None]
+Submit = Callable[[Sequence[PendingAlert], BarSet], None]
 
 
 class LivePipeline:

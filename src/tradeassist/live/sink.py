@@ -28,12 +28,12 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tradeassist.domain.alerts import Alert
-from tradeassist.domain.bars import Bar
 from tradeassist.errors import StorageError
 from tradeassist.live.bar_writer import BarWriter
 from tradeassist.live.metrics import LiveMetrics, ScreenerStatus
 from tradeassist.live.publisher import Publisher
 from tradeassist.live.spool import AlertSpool
+from tradeassist.screener.bar_output import BarSet
 from tradeassist.store.alerts import store_alerts
 from tradeassist.store.database import is_postgres, storage_errors
 
@@ -110,7 +110,7 @@ class AlertSink:
     def database_ok(self) -> bool:
         return not self._db_down
 
-    def submit(self, alerts: Sequence[PendingAlert], bars: Sequence[Bar]) -> None:
+    def submit(self, alerts: Sequence[PendingAlert], bars: BarSet) -> None:
         """Queue alerts and completed bars (never blocks; call on the sink's loop)."""
         if alerts:
             self._alerts.extend(alerts)

@@ -13,11 +13,11 @@ import logging
 from collections.abc import Sequence
 
 from tradeassist.bus.base import AlertBus
-from tradeassist.domain.bars import Bar
 from tradeassist.live.metrics import LiveMetrics, ScreenerStatus
 from tradeassist.live.publisher import Publisher
 from tradeassist.live.sink import AlertSink, PendingAlert
 from tradeassist.live.spool import AlertSpool
+from tradeassist.screener.bar_output import BarSet
 from tradeassist.store.database import create_engine, session_factory
 
 __all__ = ["StoreWriter"]
@@ -58,7 +58,7 @@ class StoreWriter:
             self._publishing = asyncio.create_task(self._publisher.run(), name="alert-publisher")
         return self._writing
 
-    def submit(self, alerts: Sequence[PendingAlert], bars: Sequence[Bar]) -> None:
+    def submit(self, alerts: Sequence[PendingAlert], bars: BarSet) -> None:
         """Queue alerts and completed bars (never blocks)."""
         self._sink.submit(alerts, bars)
 

@@ -17,11 +17,10 @@ import numpy as np
 import numpy.typing as npt
 
 from tradeassist.domain.alerts import Alert
-from tradeassist.domain.bars import Bar
 from tradeassist.market_calendar import TradingCalendar
 from tradeassist.screener.alert_set import AlertSet, DayLabels, ordered_alerts
 from tradeassist.screener.bar_kernel import flush_bars
-from tradeassist.screener.bar_output import bars_to_domain
+from tradeassist.screener.bar_output import BarSet
 from tradeassist.screener.config import ScreenerConfig
 from tradeassist.screener.core_state import CoreState
 from tradeassist.screener.detectors.base import DayContext, Detector, DetectorState
@@ -88,7 +87,8 @@ class ScreenerEngine:
         self._flags = np.empty((B_COLUMNS, 0), np.bool_)
         self._phase = np.empty(0, np.int8)
         self._bar_buf = np.empty((0, BAR_COLUMNS), np.int64)
-        self._pending_bars: list[list[Bar]] = []
+        self._pending_bars: list[npt.NDArray[np.int64]] = []  # kernel rows, copied
+        self._names: tuple[str, ...] = ()
         self._capacity = 0
         self._sync_capacity()
 
@@ -174,13 +174,18 @@ class ScreenerEngine:
         self._seen += records.shape[0]
         return sets
 
-    def drain_bars(self) -> list[Bar]:
-        """Bars completed since the last call (a bar completes when the clock leaves its minute)."""
-        out = [bar for chunk in self._pending_bars for bar in chunk]
-        self._pending_bars.clear()
-        return out
+    def drain_bars(self) -> BarSet:
+        """Bars completed since the last call (a bar completes when the clock leaves its
+        minute), as columns; the engine keeps none of them."""
+        pending, self._pending_bars = self._pending_bars, []
+        if len(self._names) != len(self._core.symbols):  # slots are only ever added
+            self._names = tuple(self._core.symbols)
+        if not pending:
+            return BarSet.empty(self._names)
+        rows = pending[0] if len(pending) == 1 else np.concatenate(pending)
+        return BarSet.of_rows(rows, self._names)
 
-    def finish(self) -> list[Bar]:
+    def finish(self) -> BarSet:
         """End of stream: complete every open bar and return what is pending."""
         self._end_day()
         return self.drain_bars()
@@ -245,7 +250,7 @@ class ScreenerEngine:
 
     def _keep_bars(self, n: int) -> None:
         if n:
-            self._pending_bars.append(bars_to_domain(self._bar_buf[:n], self._core.symbols))
+            self._pending_bars.append(self._bar_buf[:n].copy())  # the buffer is reused
 
     # --- detection -------------------------------------------------------------------
     def _detect(self, records: npt.NDArray[np.void], n: int) -> list[AlertSet]:

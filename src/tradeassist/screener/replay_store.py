@@ -3,7 +3,8 @@
 The replay loop is synchronous and CPU-bound; one event loop (an
 ``asyncio.Runner``) is kept for the whole run and each batch is written in a
 transaction of its own. ``insert_alerts`` is idempotent, so a replay run twice
-stores every alert once.
+stores every alert once. Bars stay columns (the engine's ``BarSet``) and go in
+as one statement per batch, the live bar writer's (rows equal to the ORM's).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Sequence
 from types import TracebackType
 
 from tradeassist.domain.alerts import Alert
-from tradeassist.domain.bars import Bar
+from tradeassist.screener.bar_output import BarSet
 
 __all__ = ["ReplayStore"]
 
@@ -25,37 +26,43 @@ class ReplayStore:
     """Buffers alerts and bars and writes them to ``url`` when a batch fills."""
 
     def __init__(self, url: str) -> None:
-        from tradeassist.store.database import create_engine, session_factory
+        from tradeassist.live.bar_writer import BarUpsert
+        from tradeassist.store.database import create_engine, is_postgres, session_factory
 
         self._url = url
+        self._upsert = BarUpsert(is_postgres(url))
         self._runner = asyncio.Runner()
         self._engine = create_engine(url)
         self._sessions = session_factory(self._engine)
         self._alerts: list[Alert] = []
-        self._bars: list[Bar] = []
+        self._bars: list[BarSet] = []
+        self._bar_count = 0
         self.stored = 0  # alerts new to the database
 
-    def add(self, alerts: Sequence[Alert], bars: Sequence[Bar]) -> None:
+    def add(self, alerts: Sequence[Alert], bars: BarSet) -> None:
         self._alerts += alerts
-        self._bars += bars
-        if len(self._alerts) >= ALERT_BATCH or len(self._bars) >= BAR_BATCH:
+        if len(bars):
+            self._bars.append(bars)
+            self._bar_count += len(bars)
+        if len(self._alerts) >= ALERT_BATCH or self._bar_count >= BAR_BATCH:
             self.flush()
 
     def flush(self) -> None:
         if self._alerts or self._bars:
-            alerts, bars = self._alerts, self._bars
-            self._alerts, self._bars = [], []
+            alerts, bars = self._alerts, BarSet.concat(self._bars)
+            self._alerts, self._bars, self._bar_count = [], [], 0
             self.stored += self._runner.run(self._write(alerts, bars))
 
-    async def _write(self, alerts: Sequence[Alert], bars: Sequence[Bar]) -> int:
+    async def _write(self, alerts: Sequence[Alert], bars: BarSet) -> int:
         from tradeassist.store.alerts import insert_alerts
-        from tradeassist.store.bars import upsert_bars
         from tradeassist.store.database import storage_errors
 
         async with storage_errors(self._url, "store alerts"), self._sessions() as session:
             new = await insert_alerts(session, alerts=alerts) if alerts else 0
-            if bars:
-                await upsert_bars(session, bars=bars)
+            if len(bars):
+                sql, parameters = self._upsert.statement(bars)
+                conn = await session.connection()
+                await conn.exec_driver_sql(sql, parameters)
             await session.commit()
         return new
 

@@ -8,6 +8,7 @@ from backtest_builders import DAY, bar, et, flat
 from tradeassist.backtest.collector import AlertCollector
 from tradeassist.market_calendar import trading_calendar
 from tradeassist.screener.alert_set import AlertSet, DayLabels
+from tradeassist.screener.bar_output import BarSet
 
 
 def _gap_set(symbols: list[str], price: float, clock: str, ordinal: int) -> AlertSet:
@@ -34,11 +35,13 @@ def test_only_bars_of_alerted_symbols_from_their_first_alert_are_kept() -> None:
     collector = AlertCollector(calendar=trading_calendar(), rules=None, sinks=2)
     gap = _gap_set(["AAA"], 10.00, "10:00:30", 5)
 
-    collector.add_bars([flat("09:59", 9.9), flat("09:59", 20.0, "OTHER")])
+    collector.add_bars(BarSet.of_bars([flat("09:59", 9.9), flat("09:59", 20.0, "OTHER")]))
     collector.add_sets(0, [gap])
     collector.add_sets(1, [gap])
-    collector.add_bars([bar("10:00", 9.9, 10.1, 9.9, 10.05), flat("10:00", 20.0, "OTHER")])
-    collector.add_bars([flat("10:01", 10.20), flat("15:59", 10.50)])
+    collector.add_bars(
+        BarSet.of_bars([bar("10:00", 9.9, 10.1, 9.9, 10.05), flat("10:00", 20.0, "OTHER")])
+    )
+    collector.add_bars(BarSet.of_bars([flat("10:01", 10.20), flat("15:59", 10.50)]))
     first, second = collector.finish()
 
     assert collector.bars_kept == 3  # AAA from 10:00 on; nothing of OTHER

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tradeassist.domain.bars import Bar
 from tradeassist.live.bar_writer import BarWriter, bar_document, minute_start
 from tradeassist.live.metrics import LiveMetrics, ScreenerStatus
+from tradeassist.screener.bar_output import BarSet
 from tradeassist.store.bars import list_bars, upsert_bars
 from tradeassist.store.database import create_engine, session_factory
 from tradeassist.store.migrate import upgrade
@@ -52,7 +53,7 @@ async def write(sessions: async_sessionmaker[AsyncSession], bars: list[Bar]) -> 
         on_outage=lambda exc: None,
     )
     running = asyncio.create_task(writer.run())
-    writer.submit(bars)
+    writer.submit(BarSet.of_bars(bars))
     writer.close()
     await asyncio.wait_for(running, 5)
     return writer
@@ -86,7 +87,7 @@ async def test_written_bars_read_back_and_replace_orm_rows(
     # Arrange: a bar stored through the ORM path (as `replay --store` does)
     async with sessions() as s, s.begin():
         await upsert_bars(s, bars=[make_bar("AAPL", 0, 10.0)])
-    bars = [make_bar("AAPL", 0, 10.4), make_bar("AAPL", 1, 10.6, math.nan)]
+    bars = [make_bar("AAPL", 0, 10.4), make_bar("AAPL", 1, 10.6, 10.55)]
     bars += [make_bar(f"S{i}", i % 390, 12.0) for i in range(3_000)]
 
     # Act
@@ -97,6 +98,6 @@ async def test_written_bars_read_back_and_replace_orm_rows(
         aapl = await list_bars(s, symbol="AAPL")
         others = await list_bars(s, symbol="S2999")
     assert [(b.start_ns, b.close) for b in aapl] == [(_OPEN, 10.4), (_OPEN + _MINUTE, 10.6)]
-    assert math.isnan(aapl[1].vwap) and aapl[0] == bars[0]
+    assert aapl[1].vwap == pytest.approx(10.55) and aapl[0] == bars[0]
     assert others == [bars[-1]]
     assert writer.pending == 0

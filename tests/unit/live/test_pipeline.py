@@ -15,6 +15,7 @@ from tradeassist.live.metrics import LiveMetrics, ScreenerStatus
 from tradeassist.live.pipeline import LivePipeline
 from tradeassist.live.shards import Shard, ShardFilter
 from tradeassist.live.sink import PendingAlert
+from tradeassist.screener.bar_output import BarSet
 
 
 class Collect:
@@ -22,9 +23,9 @@ class Collect:
         self.alerts: list[PendingAlert] = []
         self.bars: list[Bar] = []
 
-    def __call__(self, alerts: Sequence[PendingAlert], bars: Sequence[Bar]) -> None:
+    def __call__(self, alerts: Sequence[PendingAlert], bars: BarSet) -> None:
         self.alerts.extend(alerts)
-        self.bars.extend(bars)
+        self.bars.extend(bars.to_bars())
 
 
 def run(day: SimDay, shard: Shard | None, batch: int) -> Collect:

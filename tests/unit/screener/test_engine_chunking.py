@@ -27,8 +27,8 @@ def screen(
     bounds = [0, *sorted(set(cuts)), records.shape[0]]
     for lo, hi in itertools.pairwise(bounds):
         alerts += eng.process(records[lo:hi])
-        bars += eng.drain_bars()
-    return alerts, bars + eng.finish()
+        bars += eng.drain_bars().to_bars()
+    return alerts, bars + eng.finish().to_bars()
 
 
 TAPES = {seed: random_tape(seed, 4_000, N_SYMBOLS, days=2) for seed in range(3)}

@@ -97,7 +97,7 @@ def test_weekend_and_holiday_records_update_nothing() -> None:
     saturday, good_friday = dt.date(2026, 3, 14), dt.date(2026, 4, 3)
     tape = Tape().trade(et("10:00", saturday), 1, 20.0).trade(et("10:00", good_friday), 1, 20.0)
     assert run(eng, tape.array()) == []
-    assert eng.finish() == []
+    assert eng.finish().to_bars() == []
     assert reference.days == []
 
 

@@ -39,8 +39,8 @@ def screen(day: Any, batch: int) -> tuple[list[AlertSet], list[Bar], list[str]]:
         engine.set_symbols(dbn.symbols)
         for records in dbn.iter_batches(batch):
             sets += engine.process_sets(records)
-            bars += engine.drain_bars()
-    return sets, bars + engine.finish(), engine.symbols
+            bars += engine.drain_bars().to_bars()
+    return sets, bars + engine.finish().to_bars(), engine.symbols
 
 
 def flat(sets: list[AlertSet]) -> list[Alert]:
