@@ -38,12 +38,22 @@ expect.set_options(timeout=15_000)
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "while_streaming: needs new alerts from the simulated day, so it runs first"
+    )
     config.addinivalue_line("markers", "stops_server: stops the shared server, so it runs last")
 
 
+def _turn(item: pytest.Item) -> int:
+    if item.get_closest_marker("while_streaming") is not None:
+        return 0
+    return 2 if item.get_closest_marker("stops_server") is not None else 1
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests that stop the one shared server run after every other test, in any file."""
-    items.sort(key=lambda item: item.get_closest_marker("stops_server") is not None)
+    """The one shared server's day streams for a few minutes: tests that need new alerts
+    run first, tests that stop the server last; otherwise file order (the sort is stable)."""
+    items.sort(key=_turn)
 
 
 @pytest.fixture(scope="session")
