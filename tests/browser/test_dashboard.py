@@ -225,6 +225,10 @@ def test_api_down_shows_reconnecting_and_unreachable(
     stats = phone_page
     stats.goto("/stats/")
     expect(stats.get_by_role("heading", name="Alerts by type")).to_be_visible()
+    messages = page.context.new_page()
+    messages.goto("/messages/")
+    texts = messages.get_by_role("list", name="Messages").locator("li")
+    expect(texts.first).to_be_visible()  # the SMS tests have texted by now
 
     server.stop()
 
@@ -234,3 +238,7 @@ def test_api_down_shows_reconnecting_and_unreachable(
     stats.get_by_role("button", name="7 days").click()
     expect(stats.get_by_text("The API is unreachable.")).to_be_visible()
     stats.screenshot(path=screenshots / "stats-api-down.png")
+    # The SMS log keeps what it shows and says its refresh is failing.
+    expect(messages.locator('[data-refresh="failing"]')).to_be_visible()
+    expect(texts.first).to_be_visible()
+    messages.screenshot(path=screenshots / "messages-api-down.png")
