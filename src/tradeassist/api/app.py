@@ -62,7 +62,7 @@ from tradeassist.notify.metrics import NotifyMetrics
 from tradeassist.notify.service import NotifyServices, build_notify
 from tradeassist.notify.webhooks import build_sms_router
 from tradeassist.settings import Settings
-from tradeassist.store.alert_queries import StoreAlertSource
+from tradeassist.store.alert_queries import AlertPageReader, StoreAlertSource
 from tradeassist.store.database import create_engine, is_postgres, session_factory
 
 __all__ = ["create_app", "tcp_check"]
@@ -254,6 +254,8 @@ def create_app(
             secret=jwt_secret(settings),
             jwks=JwksSource(str(jwks_location)) if jwks_location else None,
         )
+        # Only with the app's own engine: an injected one may be a test's or run's to manage.
+        page_reader = await AlertPageReader.open(database_url) if own_engine else None
         try:
             if own_bus:
                 await alert_bus.start()
@@ -273,6 +275,7 @@ def create_app(
                 alert_json=alert_json,
                 page_cache=PageCache(ttl_seconds=page_cache_seconds),
                 broadcast=broadcast,
+                page_reader=page_reader,
                 screener=screener,
                 temporal_check=probe_temporal,
                 notify=notify,
@@ -294,6 +297,8 @@ def create_app(
                 await notify.aclose()
             if own_bus:
                 await alert_bus.close()
+            if page_reader is not None:
+                await page_reader.close()
             if own_engine:
                 await db.dispose()
 

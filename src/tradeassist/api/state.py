@@ -17,6 +17,7 @@ from tradeassist.api.ratelimit import RateLimiter
 from tradeassist.bus.base import AlertBus
 from tradeassist.notify.service import NotifyServices
 from tradeassist.settings import Settings
+from tradeassist.store.alert_queries import AlertPageReader
 
 if TYPE_CHECKING:
     from tradeassist.api.background import Background
@@ -64,3 +65,5 @@ class ApiState:
     #: The notifier (None: ``TRADEASSIST_NOTIFIER`` is off).
     notify: NotifyServices | None = None
     background: Background | None = None
+    #: Plain alert pages on PostgreSQL through their own pool (None: through ``read_engine``).
+    page_reader: AlertPageReader | None = None

@@ -70,13 +70,17 @@ async def _page_response(
         boundary = decode_cursor(params.cursor, params.order) if params.cursor else None
         descending = params.order == "desc"
         # One extra row tells whether another page exists without a second query.
-        async with (
-            storage_errors(state.database_url, "read alerts"),
-            state.read_engine.connect() as conn,
-        ):
-            rows = await page_alert_rows(
-                conn, filt, limit=params.limit + 1, boundary=boundary, descending=descending
-            )
+        reader = state.page_reader
+        async with storage_errors(state.database_url, "read alerts"):
+            if reader is not None and reader.serves(filt):
+                rows = await reader.page(
+                    filt, limit=params.limit + 1, boundary=boundary, descending=descending
+                )
+            else:
+                async with state.read_engine.connect() as conn:
+                    rows = await page_alert_rows(
+                        conn, filt, limit=params.limit + 1, boundary=boundary, descending=descending
+                    )
         more = len(rows) > params.limit
         rows = rows[: params.limit]
         cursor = encode_cursor(params.order, int(rows[-1][0])) if more else None

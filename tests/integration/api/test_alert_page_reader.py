@@ -1,0 +1,57 @@
+"""The API's own asyncpg pool for plain alert pages gives exactly the engine's pages."""
+
+from __future__ import annotations
+
+import pytest
+from api_helpers import Insert, make_alert
+
+from tradeassist.store.alert_queries import AlertFilter, AlertPageReader, page_alert_records
+from tradeassist.store.database import create_engine, is_postgres
+
+FILTERS = [
+    AlertFilter(),
+    AlertFilter(symbols=("TSLA",)),
+    AlertFilter(alert_types=("volume_spike",)),
+    AlertFilter(symbols=("AAPL", "TSLA"), alert_types=("gap_up", "volume_spike")),
+]
+
+
+async def test_pages_from_the_pool_equal_the_engines_pages(
+    database_url: str, insert: Insert
+) -> None:
+    if not is_postgres(database_url):
+        assert await AlertPageReader.open(database_url) is None
+        return
+    symbols, kinds = ("AAPL", "TSLA", "NVDA"), ("gap_up", "volume_spike")
+    await insert(
+        make_alert(symbols[i % 3], kinds[i % 2], at=1_773_151_200_000_000_000 + i)
+        for i in range(30)
+    )
+    reader = await AlertPageReader.open(database_url)
+    assert reader is not None
+    engine = create_engine(database_url)
+    try:
+        for filt in FILTERS:
+            for boundary, descending in ((None, True), (20, True), (None, False), (5, False)):
+                pooled = await reader.page(filt, limit=4, boundary=boundary, descending=descending)
+                async with engine.connect() as conn:
+                    expected = await page_alert_records(
+                        conn,
+                        filt,
+                        limit=4,
+                        before_id=boundary if descending else None,
+                        after_id=None if descending else boundary,
+                        descending=descending,
+                    )
+
+                assert [tuple(r) for r in pooled] == [tuple(r) for r in expected]
+                assert pooled, (filt, boundary, descending)
+    finally:
+        await reader.close()
+        await engine.dispose()
+
+
+@pytest.mark.parametrize("filt", [AlertFilter(since_ns=1), AlertFilter(min_pct=2.0)])
+def test_only_plain_filters_take_the_pool(filt: AlertFilter) -> None:
+    assert not AlertPageReader.serves(filt)
+    assert AlertPageReader.serves(AlertFilter(symbols=("AAPL",), alert_types=("gap_up",)))
