@@ -76,6 +76,13 @@ def replay(
     speed: Annotated[
         float, typer.Option("--speed", help="0: as fast as possible; N: real time x N.")
     ] = 0.0,
+    status: Annotated[
+        Path | None,
+        typer.Option(
+            "--status",
+            help="A DBN status file (halts and resumptions) merged into the stream by ts_recv.",
+        ),
+    ] = None,
 ) -> None:
     """Run the screener over a DBN file as fast as possible and write its alerts."""
     from tradeassist.screener.replay import replay_file
@@ -97,6 +104,7 @@ def replay(
         store=store,
         speed=speed,
         progress=sys.stderr.isatty(),
+        status=status,
     )
     typer.echo(summary, err=True)
     gc.freeze()

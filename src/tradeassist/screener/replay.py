@@ -21,6 +21,7 @@ import numpy.typing as npt
 
 from tradeassist.feeds.dbn_file import DbnFile, open_dbn
 from tradeassist.feeds.reference import load_reference
+from tradeassist.feeds.status_merge import Piece, merge_status, translate_ids
 from tradeassist.market_calendar import trading_calendar
 from tradeassist.screener.alert_output import AlertWriter
 from tradeassist.screener.config import ScreenerConfig
@@ -76,6 +77,22 @@ def _batches(dbn: DbnFile, size: int, progress: bool) -> Iterator[npt.NDArray[np
             bar.advance(task, batch.shape[0])
 
 
+def _pieces(dbn: DbnFile, status: DbnFile | None, size: int, progress: bool) -> Iterator[Piece]:
+    """The data batches, with the status file's records merged in when there is one."""
+    batches = _batches(dbn, size, progress)
+    if status is None:
+        return (("data", batch) for batch in batches)
+    translated = (
+        translate_ids(
+            part,
+            lambda day: status.symbols_for(day) or status.symbols,
+            lambda day: dbn.symbols_for(day) or dbn.symbols,
+        )
+        for part in status.iter_status(size)
+    )
+    return merge_status(batches, translated)
+
+
 def replay_file(
     path: Path,
     *,
@@ -86,6 +103,7 @@ def replay_file(
     store: bool,
     speed: float,
     progress: bool,
+    status: Path | None = None,
 ) -> str:
     """Replay ``path`` and write its alerts to ``out``; a one-line summary of the run."""
     started = time.perf_counter()
@@ -94,6 +112,7 @@ def replay_file(
     records = 0
     with ExitStack() as stack:
         dbn = stack.enter_context(open_dbn(path))
+        status_file = None if status is None else stack.enter_context(open_dbn(status))
         sink: ReplayStore | None = None
         if store:  # the database layer is imported only when it is used
             from tradeassist.screener.replay_store import ReplayStore
@@ -110,13 +129,16 @@ def replay_file(
         engine.set_symbols(dbn.symbols)
         known = len(dbn.symbols)
         size = PACED_BATCH_RECORDS if speed > 0 else BATCH_RECORDS
-        for batch in _batches(dbn, size, progress):
+        for kind, batch in _pieces(dbn, status_file, size, progress):
             if len(dbn.symbols) != known:  # in-band symbol mappings arrived
                 engine.set_symbols(dbn.symbols)
                 known = len(dbn.symbols)
-            pacer.wait_until(int(batch["ts_event"][-1]))
-            found = engine.process_sets(batch)
-            records += batch.shape[0]
+            if kind == "status":
+                found = engine.process_status_sets(batch)
+            else:
+                pacer.wait_until(int(batch["ts_event"][-1]))
+                found = engine.process_sets(batch)
+                records += batch.shape[0]
             if found:
                 writer.add(found, engine.symbols)
             if sink is not None:

@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import sqlite3
 import time
+import types
 from pathlib import Path
 from typing import Any
 
+import databento_dbn as dbn
+import numpy as np
 import pytest
+from databento import DBNStore
+from screener_builders import et
 
 from tradeassist.domain.alerts import parse_ns
-from tradeassist.errors import DataFileError, InputError, ReferenceDataError
+from tradeassist.errors import DataFileError, InputError, ReferenceDataError, SchemaError
+from tradeassist.feeds.databento.parsing import STATUS_DTYPE
 from tradeassist.feeds.simulator import SimulationSpec, simulate_day
 from tradeassist.screener.replay import replay_file
 from tradeassist.settings import Settings, load_settings
@@ -180,3 +187,89 @@ def test_paced_replay_follows_the_clock(day: Any, tmp_path: Path) -> None:
     assert time.monotonic() - started >= 0.8
     replay(day, tmp_path / "fast.jsonl")
     assert (tmp_path / "paced.jsonl").read_bytes() == (tmp_path / "fast.jsonl").read_bytes()
+
+
+def _status_file(path: Path, rows: list[tuple[str, int, int, int]], day: dt.date) -> None:
+    """A status file of another dataset (own instrument ids): (symbol, ts, action, reason)."""
+    symbols = sorted({r[0] for r in rows})
+    ids = {sym: 9000 + n for n, sym in enumerate(symbols)}
+    mappings = [
+        types.SimpleNamespace(
+            raw_symbol=sym,
+            intervals=[
+                types.SimpleNamespace(
+                    start_date=day, end_date=day + dt.timedelta(days=1), symbol=str(ids[sym])
+                )
+            ],
+        )
+        for sym in symbols
+    ]
+    header = dbn.Metadata(
+        dataset="XNAS.ITCH",
+        start=min(r[1] for r in rows),
+        schema=dbn.Schema.STATUS,
+        stype_in=dbn.SType.RAW_SYMBOL,
+        stype_out=dbn.SType.INSTRUMENT_ID,
+        symbols=symbols,
+        partial=[],
+        not_found=[],
+        mappings=mappings,
+    ).encode()
+    recs = np.zeros(len(rows), STATUS_DTYPE)
+    recs["length"], recs["rtype"], recs["publisher_id"] = STATUS_DTYPE.itemsize // 4, 0x12, 2
+    for i, (sym, ts, action, reason) in enumerate(rows):
+        recs[i]["instrument_id"] = ids[sym]
+        recs[i]["ts_event"] = recs[i]["ts_recv"] = ts
+        recs[i]["action"], recs[i]["reason"] = action, reason
+        recs[i]["is_trading"] = b"Y" if action == int(dbn.StatusAction.TRADING) else b"N"
+    path.write_bytes(bytes(header) + recs.tobytes())
+
+
+def test_a_status_file_adds_halts_and_resumptions_in_time_order(day: Any, tmp_path: Path) -> None:
+    plain = tmp_path / "plain.jsonl"
+    replay(day, plain)
+    symbol = lines(plain)[0]["symbol"]  # a symbol that trades in the data file
+    trading_day = dt.date(2026, 3, 10)
+    halt_at = et("11:00:00.5", trading_day)
+    resume_at = et("11:05", trading_day)
+    pause, trading = int(dbn.StatusAction.PAUSE), int(dbn.StatusAction.TRADING)
+    status = tmp_path / "status.dbn"
+    _status_file(
+        status,
+        [
+            (symbol, et("09:30", trading_day), trading, 0),  # the open: no alert
+            (symbol, halt_at, pause, int(dbn.StatusReason.LULD_PAUSE)),
+            ("NOTINDATA", halt_at, pause, int(dbn.StatusReason.LULD_PAUSE)),
+            (symbol, resume_at, trading, 0),
+        ],
+        trading_day,
+    )
+
+    with_status = tmp_path / "with_status.jsonl"
+    replay(day, with_status, status=status)
+
+    alerts, before = lines(with_status), lines(plain)
+    halts = [a for a in alerts if a["alert_type"] in ("trading_halt", "trading_resume")]
+    assert [(a["symbol"], a["alert_type"], parse_ns(a["trigger_time"])) for a in halts] == [
+        (symbol, "trading_halt", halt_at),
+        (symbol, "trading_resume", resume_at),
+    ]
+    assert [a for a in alerts if a not in halts] == before  # nothing else changes
+    # Merged in time: the halt carries the last price print before it, not the day's last.
+    records = DBNStore.from_file(day.dbn_path).to_ndarray()
+    ids = {int(i["symbol"]) for i in DBNStore.from_file(day.dbn_path).symbology["mappings"][symbol]}
+    prints = records[
+        np.isin(records["instrument_id"], list(ids))
+        & (records["action"] == b"T")
+        & (records["size"] >= 100)
+        & (records["ts_event"] < halt_at)
+    ]
+    assert halts[0]["trigger_price"] == round(int(prints["price"][-1]) / 1e9, 9)
+    times = [parse_ns(a["trigger_time"]) for a in alerts]
+    assert times == sorted(times)
+
+
+def test_a_status_option_naming_another_schema_is_refused(day: Any, tmp_path: Path) -> None:
+    with pytest.raises(SchemaError, match="status"):
+        replay(day, tmp_path / "out.jsonl", status=day.dbn_path)
+    assert not (tmp_path / "out.jsonl").exists()
