@@ -68,6 +68,22 @@ def _take(cols: OutcomeColumns, idx: I64) -> OutcomeColumns:
                           cols.hit[idx], cols.complete[idx], cols.traded[idx], trades)  # fmt: skip
 
 
+def _record_order(cols: I64) -> I64:
+    """The order by stream ordinal, then detector (stable)."""
+    if cols.shape[1] and int(cols[5].max()) < 256:
+        return np.argsort((cols[4] << 8) | cols[5], kind="stable")  # one key sorts faster
+    return np.lexsort((cols[5], cols[4]))
+
+
+def _key_hash(cols: I64) -> I64:
+    """A 64-bit mix of (symbol, type, time, price bits); int64 arithmetic wraps."""
+    with np.errstate(over="ignore"):
+        h = cols[0] * np.int64(-7046029254386353131) + cols[1]
+        h = (h ^ (h >> 29)) * np.int64(-4658895280553007687) + cols[2]
+        h = (h ^ (h >> 32)) * np.int64(-7723592293110705685) + cols[3]
+        return h ^ (h >> 29)
+
+
 class AlertCollector:
     """Feed it alert sets (per sink) and bars in engine order; ``finish`` grades what is left."""
 
@@ -99,16 +115,22 @@ class AlertCollector:
             if not len(s):
                 continue
             day = self._day(dt.date.fromisoformat(s.labels.day))
-            names = [s.symbols[slot] for slot in s.slot.tolist()]
-            codes = np.array([self._symbols.setdefault(n, len(self._symbols)) for n in names])
+            # Per distinct symbol, not per alert; codes numbered in order of first appearance.
+            slots, first_at, inverse = np.unique(s.slot, return_index=True, return_inverse=True)
+            names = [s.symbols[i] for i in slots.tolist()]
+            code_of = np.empty(len(names), np.int64)
+            for k in np.argsort(first_at, kind="stable").tolist():
+                code_of[k] = self._symbols.setdefault(names[k], len(self._symbols))
+            codes = code_of[inverse]
             kinds = np.array([self._types.setdefault(t, len(self._types)) for t in s.alert_types])
             defined = (s.price != UNDEF_PRICE) & (s.price != NO_HIGH)
             price = np.where(defined, s.price / 1e9, 0.0)  # as Alert.trigger_price
             cols = np.stack([codes, kinds[s.kinds], s.ts, price.view(np.int64), s.ordinal,
                              np.full(len(s), s.detector)])  # fmt: skip
             day.alerts[sink].append(cols.astype(np.int64))
-            for name, ts in zip(names, s.ts.tolist(), strict=True):
-                minute = ts - ts % MINUTE_NS
+            earliest = np.full(len(names), 1 << 62, np.int64)
+            np.minimum.at(earliest, inverse, s.ts - s.ts % MINUTE_NS)
+            for name, minute in zip(names, earliest.tolist(), strict=True):
                 if minute < day.first_minute.get(name, minute + 1):
                     day.first_minute[name] = minute
 
@@ -177,11 +199,13 @@ class AlertCollector:
         started = time.perf_counter()
         state = self._days.pop(day)
         per_sink = [np.concatenate(a, axis=1) if a else _no_alerts() for a in state.alerts]
-        per_sink = [c[:, np.lexsort((c[5], c[4]))] for c in per_sink]  # record, then detector
+        per_sink = [c[:, _record_order(c)] for c in per_sink]
         every = np.concatenate(per_sink, axis=1)
         if every.shape[1]:
-            # One grading per distinct (symbol, type, time, price), shared by the sinks.
-            order = np.lexsort(every[3::-1])
+            # One grading per distinct (symbol, type, time, price), shared by the sinks:
+            # equal keys have equal hashes, so they sit together once sorted by hash (a
+            # rare collision splitting a group only grades that alert twice, identically).
+            order = np.argsort(_key_hash(every))
             keys = every[:4, order]
             new = np.ones(keys.shape[1], np.bool_)
             new[1:] = (keys[:, 1:] != keys[:, :-1]).any(axis=0)
