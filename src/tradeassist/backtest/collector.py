@@ -81,7 +81,8 @@ def _key_hash(cols: I64) -> I64:
         h = cols[0] * np.int64(-7046029254386353131) + cols[1]
         h = (h ^ (h >> 29)) * np.int64(-4658895280553007687) + cols[2]
         h = (h ^ (h >> 32)) * np.int64(-7723592293110705685) + cols[3]
-        return h ^ (h >> 29)
+        out: I64 = h ^ (h >> 29)
+        return out
 
 
 class AlertCollector:
