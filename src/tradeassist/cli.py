@@ -258,6 +258,8 @@ def backtest(
     entry at the trigger price, exit at the stop, the target, the trailing stop
     or the close, whichever comes first, after slippage and commission.
     """
+    from rich.console import Console
+
     from tradeassist.backtest.run import run_backtest
     from tradeassist.backtest.simulate_trades import trade_rules
 
@@ -284,6 +286,7 @@ def backtest(
         progress=sys.stderr.isatty(),
         rules=rules,
         store=store,
+        console=Console(),  # the scorecard (and a sweep's ranking) as tables on stdout
     )
 
 

@@ -83,3 +83,19 @@ def test_a_bad_rule_is_one_line_and_exit_status_2(tmp_path: Path, flag: str, val
     assert result.stderr.strip().count("\n") == 0 and flag in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "r.json").exists()
+
+
+def test_the_scorecard_and_the_sweep_ranking_are_printed_as_tables(tmp_path: Path) -> None:
+    out = tmp_path / "report.json"
+    result = CliRunner().invoke(
+        app,
+        ["backtest", str(SPY), "--daily", "--out", str(out), "--sweep", "gap_levels=3/5,4/8"],
+        env={"TRADEASSIST_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "200"},
+    )
+
+    assert result.exit_code == 0, result.output
+    doc = json.loads(out.read_text())
+    assert "Alert scorecard (daily" in result.output
+    gap_down = next(line for line in result.output.splitlines() if "gap_down" in line)
+    assert f"{doc['by_type']['gap_down']['count']:,}" in gap_down
+    assert "Sweep (2 points, best first)" in result.output
