@@ -15,13 +15,35 @@ import numpy as np
 
 from tradeassist.screener.config import ScreenerConfig
 from tradeassist.screener.detectors.base import BaseDetector, DetectorState, Events, Parameter
-from tradeassist.screener.jit import kernel
+from tradeassist.screener.jit import inline_kernel, kernel
 from tradeassist.screener.layout import PHASE_PREMARKET, PHASE_REGULAR
 from tradeassist.screener.view import BatchView
 
 __all__ = ["GapDetector"]
 
 _BP = 10_000  # basis points per 1.0
+_NEVER_UP = int(np.iinfo(np.int64).max)  # no higher price reaches a level
+_NEVER_DOWN = int(np.iinfo(np.int64).min)
+
+
+@inline_kernel
+def _need(pc: int, bps: int) -> int:
+    """ceil(pc * bps / 10000): the move a level needs, without overflowing int64."""
+    return (pc // _BP) * bps + ((pc % _BP) * bps + _BP - 1) // _BP
+
+
+@kernel
+def _thresholds(s: int, pc: int, bps: Any, up: Any, down: Any, up_at: Any, down_at: Any) -> None:
+    """The prices at which slot ``s`` reaches its next level up and down (never: the ends)."""
+    n_levels = bps.shape[0]
+    up_at[s] = _NEVER_UP
+    down_at[s] = _NEVER_DOWN
+    if pc <= 0:
+        return
+    if up[s] + 1 < n_levels:
+        up_at[s] = pc + _need(pc, bps[up[s] + 1])
+    if down[s] + 1 < n_levels:
+        down_at[s] = pc - _need(pc, bps[down[s] + 1])
 
 
 @kernel
@@ -34,36 +56,43 @@ def _scan(
     bps: Any,
     up: Any,
     down: Any,
+    up_at: Any,
+    down_at: Any,
     out_rows: Any,
     out_kind: Any,
     out_level: Any,
 ) -> int:
+    """Fire each row that reaches a new level; ``up_at``/``down_at`` cache the prices
+    at which the symbol's next level up or down is reached (0: not worked out yet),
+    so most rows cost two comparisons."""
     n = 0
     n_levels = bps.shape[0]
     for r in range(slot.shape[0]):
         if not eligible[r] or (phase[r] != PHASE_PREMARKET and phase[r] != PHASE_REGULAR):
             continue
         s = slot[r]
-        pc = prev[s]
-        if pc <= 0:
+        p = price[r]
+        if up_at[s] == 0:
+            _thresholds(s, prev[s], bps, up, down, up_at, down_at)
+        if up_at[s] > p > down_at[s]:
             continue
-        move = price[r] - pc
+        pc = prev[s]
+        move = p - pc
         reached = up if move > 0 else down
         move = abs(move)
         best = -1
         for j in range(reached[s] + 1, n_levels):
-            # ceil(pc * bps / 10000) without overflowing int64 for large prices
-            need = (pc // _BP) * bps[j] + ((pc % _BP) * bps[j] + _BP - 1) // _BP
-            if move >= need:
+            if move >= _need(pc, bps[j]):
                 best = j
             else:
                 break
         if best >= 0:
             reached[s] = best
             out_rows[n] = r
-            out_kind[n] = 0 if price[r] > pc else 1
+            out_kind[n] = 0 if p > pc else 1
             out_level[n] = best
             n += 1
+            _thresholds(s, pc, bps, up, down, up_at, down_at)
     return n
 
 
@@ -91,6 +120,8 @@ class GapDetector(BaseDetector):
     def detect(self, view: BatchView, state: DetectorState) -> Events:
         up = state.array("up_level", np.int64, -1)
         down = state.array("down_level", np.int64, -1)
+        up_at = state.array("up_at", np.int64, 0)
+        down_at = state.array("down_at", np.int64, 0)
         n_rows = len(view)
         rows = np.empty(n_rows, np.int64)
         kinds = np.empty(n_rows, np.int64)
@@ -105,6 +136,8 @@ class GapDetector(BaseDetector):
             self._bps,
             up,
             down,
+            up_at,
+            down_at,
             rows,
             kinds,
             level_idx,
