@@ -328,6 +328,7 @@ async def fanout_clients(port: int, clients: int, expect: int) -> dict[str, Any]
                 got += 1
 
     await asyncio.wait_for(asyncio.gather(*(listen(ws) for ws in sockets)), expect * 2 + 30)
+    print("received", flush=True)  # the parent reads the server's CPU time now
     for ws in sockets:
         await ws.close()
     return {"received": received}
@@ -408,11 +409,14 @@ async def measure_fanout(
                 alert_id, committed = await commit_alert(conn, n)
                 commits[alert_id] = committed
                 await asyncio.sleep(0.2)  # a busy market: five alerts a second
-            await asyncio.sleep(0.3)  # the last alert's fan-out
-            busy = cpu_seconds(server_pid) - busy_cpu
-            busy -= idle_rate * (time.perf_counter() - busy_start)
         finally:
             await conn.close()
+        # Until every client has every alert (a loaded server may be seconds behind).
+        line = await asyncio.to_thread(proc.stdout.readline)
+        if line.strip() != "received":
+            raise SystemExit("the fan-out clients did not receive every alert")
+        busy = cpu_seconds(server_pid) - busy_cpu
+        busy -= idle_rate * (time.perf_counter() - busy_start)
         await asyncio.to_thread(proc.communicate, timeout=alerts * 2 + 60)
     finally:
         if proc.poll() is None:

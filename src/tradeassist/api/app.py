@@ -121,12 +121,18 @@ def _engine_options(url: str) -> dict[str, Any]:
     return {"pool_pre_ping": False, "pool_size": 20, "max_overflow": 20, "pool_timeout": 10}
 
 
-def _own_bus(settings: Settings, reads: AsyncEngine, database_url: str, poll: float) -> AlertBus:
+def _own_bus(
+    settings: Settings,
+    reads: AsyncEngine,
+    database_url: str,
+    poll: float,
+    reader: AlertPageReader | None,
+) -> AlertBus:
     if settings.redis_url:
         from tradeassist.bus.redis_streams import RedisStreamBus
 
         return RedisStreamBus(settings.redis_url, stream=settings.redis_stream)
-    return DatabaseFollowerBus(StoreAlertSource(reads, database_url), poll_seconds=poll)
+    return DatabaseFollowerBus(StoreAlertSource(reads, database_url, reader), poll_seconds=poll)
 
 
 def _notifier_of(holder: Request | FastAPI) -> NotifyServices | None:
@@ -231,9 +237,11 @@ def create_app(
         sessions = session_factory(db)
         # The same pool in autocommit: single-statement reads skip BEGIN and ROLLBACK.
         reads = db.execution_options(isolation_level="AUTOCOMMIT")
+        # Only with the app's own engine: an injected one may be a test's or run's to manage.
+        page_reader = await AlertPageReader.open(database_url) if own_engine else None
         own_bus = bus is None
         alert_bus: AlertBus = (
-            bus if bus is not None else _own_bus(settings, reads, database_url, poll)
+            bus if bus is not None else _own_bus(settings, reads, database_url, poll, page_reader)
         )
         notify = (
             build_notify(settings=settings, sessions=sessions, metrics=notify_metrics, desk=desk)
@@ -254,8 +262,6 @@ def create_app(
             secret=jwt_secret(settings),
             jwks=JwksSource(str(jwks_location)) if jwks_location else None,
         )
-        # Only with the app's own engine: an injected one may be a test's or run's to manage.
-        page_reader = await AlertPageReader.open(database_url) if own_engine else None
         try:
             if own_bus:
                 await alert_bus.start()

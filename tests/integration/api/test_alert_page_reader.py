@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 from api_helpers import Insert, make_alert
 
-from tradeassist.store.alert_queries import AlertFilter, AlertPageReader, page_alert_records
+from tradeassist.store.alert_queries import (
+    AlertFilter,
+    AlertPageReader,
+    StoreAlertSource,
+    page_alert_records,
+)
 from tradeassist.store.database import create_engine, is_postgres
 
 FILTERS = [
@@ -55,3 +60,25 @@ async def test_pages_from_the_pool_equal_the_engines_pages(
 def test_only_plain_filters_take_the_pool(filt: AlertFilter) -> None:
     assert not AlertPageReader.serves(filt)
     assert AlertPageReader.serves(AlertFilter(symbols=("AAPL",), alert_types=("gap_up",)))
+
+
+async def test_the_follower_polls_through_the_pool_and_reads_what_the_engine_reads(
+    database_url: str, insert: Insert
+) -> None:
+    if not is_postgres(database_url):
+        return
+    await insert(make_alert("AAPL", at=1_773_151_200_000_000_000 + i, pct=i) for i in range(5))
+    reader = await AlertPageReader.open(database_url)
+    assert reader is not None
+    engine = create_engine(database_url).execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        pooled = StoreAlertSource(engine, database_url, reader)
+        plain = StoreAlertSource(engine, database_url)
+
+        assert await pooled.last_id() == await plain.last_id() > 0
+        got = await pooled.alerts_after(1, 10)
+        assert got == await plain.alerts_after(1, 10)
+        assert [a.alert.conditions for a in got] == [{"pct_move": float(i)} for i in range(1, 5)]
+    finally:
+        await reader.close()
+        await engine.dispose()
