@@ -210,10 +210,14 @@ class AlertCollector:
             keys = every[:4, order]
             new = np.ones(keys.shape[1], np.bool_)
             new[1:] = (keys[:, 1:] != keys[:, :-1]).any(axis=0)
-            group = np.empty(keys.shape[1], np.int64)
-            group[order] = np.cumsum(new) - 1
             unique = keys[:, new]
-            graded = self._grade(day, state, unique)
+            # Graded by symbol, then time: neighbours read neighbouring bars.
+            by_symbol = np.lexsort((unique[2], unique[0]))
+            rank = np.empty_like(by_symbol)
+            rank[by_symbol] = np.arange(by_symbol.size)
+            group = np.empty(keys.shape[1], np.int64)
+            group[order] = rank[np.cumsum(new) - 1]
+            graded = self._grade(day, state, unique[:, by_symbol])
             at = 0
             for sink, cols in enumerate(per_sink):
                 n = cols.shape[1]
