@@ -3,7 +3,8 @@
 Histograms, in seconds: ``tradeassist_live_alert_latency_seconds`` (a
 record's arrival at this process to its alert committed in the store),
 ``tradeassist_live_batch_seconds`` (a batch's arrival to the engine done
-with it) and ``tradeassist_live_feed_lag_seconds`` (the wall clock minus the
+with it), ``tradeassist_live_commit_seconds`` (an alert handed to the commit
+process to committed) and ``tradeassist_live_feed_lag_seconds`` (the wall clock minus the
 ``ts_recv`` of a batch's last record: how far behind the market the feed is;
 large for recorded data). Counters of records, alerts raised, stored and
 spooled, and bars stored. They live on the registry passed in (never the
@@ -62,6 +63,12 @@ class LiveMetrics:
             buckets=_FAST_BUCKETS,
             registry=r,
         )
+        self.commit_latency = Histogram(
+            "tradeassist_live_commit_seconds",
+            "alert handed to the commit process to committed, seconds",
+            buckets=_FAST_BUCKETS,
+            registry=r,
+        )
         self.feed_lag = Histogram(
             "tradeassist_live_feed_lag_seconds",
             "wall clock minus the ts_recv of each batch's last record, seconds",
@@ -79,12 +86,23 @@ class LiveMetrics:
         self.bars_stored = Counter("tradeassist_live_bars_stored", "bars upserted", registry=r)
         self.samples: list[float] | None = [] if keep_samples else None
         self.batch_samples: list[float] | None = [] if keep_samples else None
+        # Per alert (benchmarks), seconds: (arrival to handed to the commit process,
+        # handed to its transaction begun, transaction begun to committed).
+        self.stage_samples: list[tuple[float, float, float]] | None = [] if keep_samples else None
 
     def batch_screened(self, seconds: float) -> None:
         """A batch went through the engine ``seconds`` after its first record arrived."""
         self.batch_latency.observe(seconds)
         if self.batch_samples is not None:
             self.batch_samples.append(seconds)
+
+    def commit_stages(self, stages_s: Sequence[tuple[float, float, float]]) -> None:
+        """Per alert committed, seconds: arrival to handed to the commit process,
+        handed to its transaction begun, begun to committed."""
+        for _, handing, committing in stages_s:
+            self.commit_latency.observe(handing + committing)
+        if self.stage_samples is not None:
+            self.stage_samples.extend(stages_s)
 
     def alerts_committed(self, latencies_s: Sequence[float]) -> None:
         """Alerts reached the store; their latencies from arrival, seconds."""

@@ -203,8 +203,13 @@ async def _serve(
     status: ScreenerStatus,
 ) -> None:
     writing = writer.start()
-    feeding = asyncio.create_task(feed.run(pipeline.on_batch), name="live-feed")
     waiting = asyncio.create_task(stopping.wait())
+    # The store's commit process first (a second or two to start), so the first
+    # alerts do not wait for it.
+    ready = asyncio.create_task(writer.ready())
+    await asyncio.wait({ready, waiting, writing}, return_when=asyncio.FIRST_COMPLETED)
+    ready.cancel()
+    feeding = asyncio.create_task(feed.run(pipeline.on_batch), name="live-feed")
     status.running = True
     log.info("screener running")
     try:

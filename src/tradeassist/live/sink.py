@@ -1,14 +1,17 @@
 """Batched writes of alerts (and bars), with a durable spool for database outages.
 
-One alert writer: whatever waits when the previous commit ends goes in the
-next transaction (``store_alerts``, idempotent by key), so under load
-batches grow and at rest an alert commits on its own at once. On PostgreSQL
-that is one statement on an autocommit connection (one round trip); on
-SQLite one INSERT and a COMMIT. After each commit the latency of every alert
-(record arrival to commit) is recorded and the rows the insert returned (the
-alerts stored now, with their ids) are handed to the :class:`Publisher`.
-Bars go through a :class:`~tradeassist.live.bar_writer.BarWriter`, which
-never holds an alert back for long.
+Alerts are committed by a :class:`~tradeassist.live.committer.Committer` on a
+thread of its own, handed over as soon as the engine raises them, so a commit
+never waits for the event loop: whatever waits when the previous commit ends
+goes in the next transaction (``store_alerts``, idempotent by key), so under
+load batches grow and at rest an alert commits on its own at once. On
+PostgreSQL that is one statement on an autocommit connection (one round
+trip); on SQLite one INSERT and a COMMIT on the standard driver. Back on the
+loop, the latency of every alert (record arrival to commit) is recorded and
+the rows the insert returned (the alerts stored now, with their ids) are
+handed to the :class:`Publisher`. Bars go through a
+:class:`~tradeassist.live.bar_writer.BarWriter`, which never holds an alert
+back for long.
 
 When the database cannot be reached, alerts go to the :class:`AlertSpool`
 (on disk, fsync-ed) instead, and every ``retry_s`` the sink tries to flush the
@@ -30,12 +33,19 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tradeassist.domain.alerts import Alert
 from tradeassist.errors import StorageError
 from tradeassist.live.bar_writer import BarWriter
+from tradeassist.live.committer import (
+    AlertStore,
+    CommitOutcome,
+    Committer,
+    SqlAlertStore,
+    WriteGate,
+)
 from tradeassist.live.metrics import LiveMetrics, ScreenerStatus
 from tradeassist.live.publisher import Publisher
 from tradeassist.live.spool import AlertSpool
 from tradeassist.screener.bar_output import BarSet
-from tradeassist.store.alerts import store_alerts
-from tradeassist.store.database import is_postgres, storage_errors
+from tradeassist.store.alerts import StoredAlert
+from tradeassist.store.database import is_postgres
 
 __all__ = ["AlertSink", "PendingAlert"]
 
@@ -46,6 +56,7 @@ log = logging.getLogger(__name__)
 # statement still holds the event loop, so transactions stay small there too.
 _BAR_BUDGET_SQLITE_S = 0.002
 _BAR_BUDGET_POSTGRES_S = 0.003
+_COMMITTER_STOP_S = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +79,7 @@ class AlertSink:
         metrics: LiveMetrics,
         status: ScreenerStatus,
         publisher: Publisher | None = None,
+        store: AlertStore | None = None,
         max_batch: int = 500,
         max_bars_pending: int = 2_000_000,
         retry_s: float = 1.0,
@@ -82,11 +94,18 @@ class AlertSink:
         self._max_batch = max_batch
         self._retry_s = retry_s
         self._clock = clock
+        # Alerts held back on the loop while the database is down or the spool waits;
+        # otherwise they go straight to the committer.
         self._alerts: deque[PendingAlert] = deque()
-        self._inflight: list[Alert] = []  # taken for a commit that has not returned yet
         postgres = is_postgres(database_url)
-        self._autocommit = postgres
-        self._write_lock = None if postgres else asyncio.Lock()  # SQLite: one writer
+        self._write_lock = None if postgres else WriteGate()  # SQLite: one writer
+        if store is None:
+            lock = None if self._write_lock is None else self._write_lock.hold()
+            store = SqlAlertStore(database_url, lock=lock)
+        self._committer = Committer(
+            store, on_commit=self._committed, max_batch=max_batch, clock=clock
+        )
+        self._fatal: BaseException | None = None
         self._bars = BarWriter(
             sessions,
             database_url=database_url,
@@ -94,7 +113,7 @@ class AlertSink:
             status=status,
             budget_s=_BAR_BUDGET_POSTGRES_S if postgres else _BAR_BUDGET_SQLITE_S,
             write_lock=self._write_lock,
-            alerts_waiting=lambda: bool(self._alerts) or bool(self._inflight),
+            alerts_waiting=lambda: bool(self._alerts) or self._committer.waiting,
             database_down=lambda: self._db_down,
             on_outage=self._outage,
             retry_s=retry_s,
@@ -113,10 +132,17 @@ class AlertSink:
     def submit(self, alerts: Sequence[PendingAlert], bars: BarSet) -> None:
         """Queue alerts and completed bars (never blocks; call on the sink's loop)."""
         if alerts:
-            self._alerts.extend(alerts)
-            self._sync_status()
-            self._wake.set()
+            if self._db_down or self._spool.pending or self._alerts:
+                self._alerts.extend(alerts)
+                self._sync_status()
+                self._wake.set()
+            else:
+                self._committer.put(alerts)
         self._bars.submit(bars)
+
+    async def ready(self) -> None:
+        """Return once :meth:`run` is ready to commit (its commit process started)."""
+        await self._committer.ready()
 
     def close(self) -> None:
         """Write what is queued (or spool it while the database is down), then stop."""
@@ -126,8 +152,8 @@ class AlertSink:
     def spool_remaining(self) -> None:
         """After ``run`` was cancelled (a stop that ran out of time): spool every alert
         not known to be committed, so none is lost (a double flush stores it once)."""
-        rest = self._inflight + [p.alert for p in self._alerts]
-        self._inflight = []
+        rest = [p.alert for p in self._committer.take_unfinished()]
+        rest += [p.alert for p in self._alerts]
         self._alerts.clear()
         if rest:
             self._spool_alerts(rest)
@@ -135,6 +161,7 @@ class AlertSink:
 
     async def run(self) -> None:
         """The writers; return after :meth:`close` once everything is written or spooled."""
+        self._committer.start()
         bars = asyncio.create_task(self._bars.run(), name="bar-writer")
         try:
             await self._write_alerts()
@@ -142,12 +169,15 @@ class AlertSink:
             self._bars.close()
             if not bars.done():
                 await bars
+            await self._committer.stop(_COMMITTER_STOP_S)
 
     async def _write_alerts(self) -> None:
         while True:
+            if self._fatal is not None:
+                raise self._fatal
             if await self._step():
                 continue
-            if self._closing:
+            if self._closing and self._committer.idle:
                 return
             self._wake.clear()
             timeout = max(0.0, self._retry_at - time.monotonic()) if self._db_down else None
@@ -155,7 +185,7 @@ class AlertSink:
                 await asyncio.wait_for(self._wake.wait(), timeout)
 
     async def _step(self) -> bool:
-        """Do one unit of work; False when there is nothing to do now."""
+        """Do one unit of work on the loop; False when there is nothing to do now."""
         waiting = self._db_down and time.monotonic() < self._retry_at
         if waiting or (self._db_down and self._closing):
             if self._alerts:  # the database is down: keep them durably meanwhile
@@ -166,17 +196,7 @@ class AlertSink:
             await self._flush_spool()
             return True
         if self._alerts:
-            batch = self._take_alerts(self._max_batch)
-            self._inflight = [p.alert for p in batch]
-            try:
-                committed_ns = await self._commit(self._inflight)
-            except StorageError as exc:
-                self._outage(exc)
-                self._spool_alerts(self._inflight)
-                return True
-            finally:
-                self._inflight = []
-            self._metrics.alerts_committed([(committed_ns - p.arrival_ns) / 1e9 for p in batch])
+            self._committer.put(self._take_alerts(len(self._alerts)))
             return True
         return False
 
@@ -185,17 +205,31 @@ class AlertSink:
         self._sync_status()
         return batch
 
-    async def _commit(self, alerts: list[Alert]) -> int:
-        """Insert in one transaction; returns the commit time (the sink's clock)."""
-        writer = self._write_lock if self._write_lock is not None else contextlib.nullcontext()
-        async with writer, storage_errors(self._url, "store alerts"), self._sessions() as s:
-            if self._autocommit:
-                # PostgreSQL: the insert is one statement taking the insert lock itself,
-                # so on its own it is the transaction: no BEGIN, no COMMIT round trip.
-                await s.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-            stored = await store_alerts(s, alerts=alerts)
-            await s.commit()
-            committed = self._clock()  # before the connection goes back to the pool
+    def _committed(self, outcome: CommitOutcome) -> None:
+        """A commit of the committer's queue ended (on the loop)."""
+        self._wake.set()
+        if outcome.error is not None:
+            # The batch and everything queued after it go to the spool; the committer
+            # stays paused until a flush of the spool works.
+            failed = outcome.batch + self._committer.take_unfinished()
+            if failed:
+                self._spool_alerts([p.alert for p in failed])
+            if isinstance(outcome.error, StorageError):
+                self._outage(outcome.error)
+            else:
+                self._fatal = outcome.error
+            return
+        self._stored(outcome.stored)
+        started, committed = outcome.started_ns, outcome.committed_ns
+        self._metrics.alerts_committed([(committed - p.arrival_ns) / 1e9 for p in outcome.batch])
+        self._metrics.commit_stages(
+            [
+                ((sent - p.arrival_ns) / 1e9, (started - sent) / 1e9, (committed - started) / 1e9)
+                for p, sent in zip(outcome.batch, outcome.sent_ns, strict=True)
+            ]
+        )
+
+    def _stored(self, stored: list[StoredAlert]) -> None:
         if self._db_down:
             log.warning("the database is reachable again")
         self._db_down = False
@@ -206,18 +240,19 @@ class AlertSink:
             # Only what this commit stored: an alert re-derived after a restart
             # (already stored) is not published twice.
             self._publisher.submit(stored)
-        return committed
 
     async def _flush_spool(self) -> None:
         try:
             for chunk in self._spool.chunks(self._max_batch):
-                await self._commit(chunk)
+                stored, _ = await self._committer.commit(chunk)
+                self._stored(stored)
         except StorageError as exc:
             self._outage(exc)
             return
         flushed = self._spool.pending
         self._spool.clear()
         self._sync_status()
+        self._committer.resume()
         log.info("flushed %d spooled alerts to the database", flushed)
 
     def _spool_alerts(self, alerts: list[Alert]) -> None:

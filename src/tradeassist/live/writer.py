@@ -58,6 +58,10 @@ class StoreWriter:
             self._publishing = asyncio.create_task(self._publisher.run(), name="alert-publisher")
         return self._writing
 
+    async def ready(self) -> None:
+        """Return once alerts submitted are committed at once (after :meth:`start`)."""
+        await self._sink.ready()
+
     def submit(self, alerts: Sequence[PendingAlert], bars: BarSet) -> None:
         """Queue alerts and completed bars (never blocks)."""
         self._sink.submit(alerts, bars)

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select, text
-from sqlalchemy.engine import Row
+from sqlalchemy import Executable, Select, func, select, text
+from sqlalchemy.engine import Connection, Result, Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from tradeassist.domain.alerts import Alert
@@ -30,6 +30,7 @@ __all__ = [
     "list_alerts",
     "row_to_stored",
     "store_alerts",
+    "store_alerts_sync",
 ]
 
 MAX_LIMIT = 1000
@@ -146,6 +147,31 @@ def _postgres_params(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return params
 
 
+def _insert(
+    dialect_name: str, alerts: Sequence[Alert]
+) -> tuple[Executable, dict[str, Any] | list[dict[str, Any]]] | None:
+    """The statement and parameters storing ``alerts`` (None when there are none)."""
+    first: dict[str, Alert] = {}
+    for alert in alerts:
+        first.setdefault(alert.idempotency_key, alert)
+    if not first:
+        return None
+    rows = [_values(alert) for alert in first.values()]
+    if dialect_name == "postgresql":
+        return _POSTGRES_INSERT, _postgres_params(rows)
+    table = AlertRow.__table__
+    stmt = (
+        insert_for(dialect_name, table)  # type: ignore[arg-type]
+        .on_conflict_do_nothing(index_elements=[table.c.idempotency_key])
+        .returning(*STORED_COLUMNS)
+    )
+    return stmt, rows
+
+
+def _by_id(result: Result[Any]) -> list[StoredAlert]:
+    return sorted((row_to_stored(row) for row in result), key=lambda s: s.id)
+
+
 async def store_alerts(
     session: AsyncSession | AsyncConnection, *, alerts: Sequence[Alert]
 ) -> list[StoredAlert]:
@@ -160,24 +186,18 @@ async def store_alerts(
     ends: commit soon, or run it on an autocommit connection, where the
     statement is the transaction.
     """
-    first: dict[str, Alert] = {}
-    for alert in alerts:
-        first.setdefault(alert.idempotency_key, alert)
-    if not first:
+    if not alerts:
         return []
-    rows = [_values(alert) for alert in first.values()]
     conn = session if isinstance(session, AsyncConnection) else await session.connection()
-    if conn.dialect.name == "postgresql":
-        result = await conn.execute(_POSTGRES_INSERT, _postgres_params(rows))
-    else:
-        table = AlertRow.__table__
-        stmt = (
-            insert_for(conn.dialect.name, table)  # type: ignore[arg-type]
-            .on_conflict_do_nothing(index_elements=[table.c.idempotency_key])
-            .returning(*STORED_COLUMNS)
-        )
-        result = await conn.execute(stmt, rows)
-    return sorted((row_to_stored(row) for row in result), key=lambda s: s.id)
+    insert = _insert(conn.dialect.name, alerts)
+    return [] if insert is None else _by_id(await conn.execute(*insert))
+
+
+def store_alerts_sync(conn: Connection, *, alerts: Sequence[Alert]) -> list[StoredAlert]:
+    """:func:`store_alerts` on a synchronous connection (the live screener's commit
+    thread uses the standard ``sqlite3`` driver this way), same statement and result."""
+    insert = _insert(conn.dialect.name, alerts)
+    return [] if insert is None else _by_id(conn.execute(*insert))
 
 
 async def insert_alerts(session: AsyncSession, *, alerts: Sequence[Alert]) -> int:

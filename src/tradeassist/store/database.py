@@ -25,8 +25,9 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import create_engine as _create_sync_engine
 from sqlalchemy import event, text
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
@@ -36,6 +37,7 @@ from tradeassist.errors import StorageError
 __all__ = [
     "POOLER_PORT",
     "create_engine",
+    "create_sqlite_sync_engine",
     "is_postgres",
     "normalize_url",
     "ping",
@@ -201,6 +203,20 @@ def create_engine(url: str, **engine_kw: Any) -> AsyncEngine:
         options.update(pool_size=5, max_overflow=10)
     options.update(engine_kw)
     return _create_async_engine(normalized, connect_args=connect_args, **options)
+
+
+def create_sqlite_sync_engine(url: str) -> Engine:
+    """A synchronous engine on the standard ``sqlite3`` driver for a SQLite ``url``, with
+    the same pragmas as :func:`create_engine`: for code on a thread of its own, where
+    aiosqlite's hand-offs to its worker thread and back would only add waits.
+    Raises StorageError for a URL that is not SQLite."""
+    normalized, _ = normalize_url(url)
+    parsed = make_url(normalized)
+    if parsed.get_backend_name() != "sqlite":
+        raise StorageError(f"not a SQLite URL: {safe_url(url)}")
+    engine = _create_sync_engine(parsed.set(drivername="sqlite+pysqlite"))
+    event.listen(engine, "connect", _on_sqlite_connect)
+    return engine
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -4,41 +4,58 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tradeassist.bus.memory import InProcessBus
 from tradeassist.domain.alerts import Alert
+from tradeassist.live.committer import SqlAlertStore
 from tradeassist.live.metrics import LiveMetrics, ScreenerStatus
 from tradeassist.live.publisher import Publisher
 from tradeassist.live.sink import AlertSink, PendingAlert
 from tradeassist.live.spool import AlertSpool
-from tradeassist.store.database import create_engine, session_factory
+from tradeassist.store.alerts import StoredAlert
+from tradeassist.store.database import create_engine, session_factory, storage_errors
 from tradeassist.store.tables import AlertRow
 
 
-class FlakySessions:
-    """Sessions of a real database that fail to connect while ``down`` is set."""
+class FlakyStore:
+    """The real alert store of a database, failing to connect while ``down`` is set.
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        self._sessions = sessions
-        self.down = False
+    It runs in the commit process: ``down`` is a file, so this test can flip it."""
 
-    def __call__(self) -> Any:
-        @asynccontextmanager
-        async def session() -> AsyncIterator[AsyncSession]:
-            if self.down:
+    def __init__(self, url: str, flag: Path) -> None:
+        self._store = SqlAlertStore(url)
+        self._url = url
+        self._flag = flag
+
+    @property
+    def down(self) -> bool:
+        return self._flag.exists()
+
+    @down.setter
+    def down(self, value: bool) -> None:
+        if value:
+            self._flag.touch()
+        else:
+            self._flag.unlink(missing_ok=True)
+
+    async def open(self) -> None:
+        await self._store.open()
+
+    async def store(self, alerts: Sequence[Alert]) -> list[StoredAlert]:
+        if self.down:
+            async with storage_errors(self._url, "store alerts"):
                 raise ConnectionRefusedError(111, "Connection refused")
-            async with self._sessions() as s:
-                yield s
+        return await self._store.store(alerts)
 
-        return session()
+    async def close(self) -> None:
+        await self._store.close()
 
 
 def alert(n: int) -> PendingAlert:
@@ -69,7 +86,7 @@ async def stored_keys(engine: AsyncEngine) -> list[str]:
         return list(await s.scalars(select(AlertRow.idempotency_key).order_by(AlertRow.id)))
 
 
-async def eventually(condition: Any, seconds: float = 5.0) -> None:
+async def eventually(condition: Any, seconds: float = 20.0) -> None:
     async with asyncio.timeout(seconds):
         while not condition():  # noqa: ASYNC110 - polling state the code under test changes
             await asyncio.sleep(0.01)
@@ -78,20 +95,21 @@ async def eventually(condition: Any, seconds: float = 5.0) -> None:
 async def test_alerts_survive_an_outage_and_are_stored_and_published_once(
     database: AsyncEngine, tmp_path: Path
 ) -> None:
-    sessions = FlakySessions(session_factory(database))
+    url = database.url.render_as_string(hide_password=False)
+    store = FlakyStore(url, tmp_path / "down")
     bus = InProcessBus()
     await bus.start()
-    url = str(database.url)
     status, metrics = ScreenerStatus(), LiveMetrics(keep_samples=True)
     spool = AlertSpool(tmp_path / "spool.jsonl")
     publisher = Publisher(bus)
     sink = AlertSink(
-        sessions,  # type: ignore[arg-type]
+        session_factory(database),
         database_url=url,
         spool=spool,
         metrics=metrics,
         status=status,
         publisher=publisher,
+        store=store,
         retry_s=0.05,
     )
     published: list[int] = []
@@ -107,14 +125,14 @@ async def test_alerts_survive_an_outage_and_are_stored_and_published_once(
 
     sink.submit([alert(n) for n in range(10)], [])
     await eventually(lambda: status.alerts_stored == 10)
-    sessions.down = True
+    store.down = True
     sink.submit([alert(n) for n in range(10, 25)], [])
     await eventually(lambda: spool.pending == 15)
     assert not status.database_ok
     assert len((tmp_path / "spool.jsonl").read_text().splitlines()) == 15  # on disk, durable
     sink.submit([alert(3), alert(30)], [])  # a repeat and a new one, still down
     await eventually(lambda: spool.pending == 17)
-    sessions.down = False
+    store.down = False
     await eventually(lambda: spool.pending == 0 and status.alerts_stored == 26)
     sink.close()
     publisher.close()
@@ -133,18 +151,19 @@ async def test_alerts_survive_an_outage_and_are_stored_and_published_once(
 async def test_alerts_spooled_at_shutdown_are_flushed_by_the_next_run(
     database: AsyncEngine, tmp_path: Path
 ) -> None:
-    sessions = FlakySessions(session_factory(database))
-    sessions.down = True
-    url = str(database.url)
+    url = database.url.render_as_string(hide_password=False)
+    store = FlakyStore(url, tmp_path / "down")
+    store.down = True
 
     def make() -> tuple[AlertSink, AlertSpool, ScreenerStatus]:
         spool, status = AlertSpool(tmp_path / "spool.jsonl"), ScreenerStatus()
         sink = AlertSink(
-            sessions,  # type: ignore[arg-type]
+            session_factory(database),
             database_url=url,
             spool=spool,
             metrics=LiveMetrics(),
             status=status,
+            store=store,
             retry_s=0.05,
         )
         return sink, spool, status
@@ -157,7 +176,7 @@ async def test_alerts_spooled_at_shutdown_are_flushed_by_the_next_run(
     spool.close()
     assert await stored_keys(database) == []
 
-    sessions.down = False
+    store.down = False
     sink, spool, status = make()
     assert status.spool_pending == 5
     running = asyncio.create_task(sink.run())
