@@ -296,6 +296,7 @@ async def read_load(port: int, rate: float, seconds: float, kind: str) -> dict[s
         return total / (time.perf_counter() - start)
 
     await run(3.0, [], [])  # warm-up: connections, user rows, caches
+    print("measuring", flush=True)  # the parent starts counting the server's CPU time
     latencies: list[float] = []
     errors: list[str] = []
     achieved = await run(seconds, latencies, errors)
@@ -360,8 +361,9 @@ def run_worker(out: Path, *argv: str) -> subprocess.Popen[str]:
 
 
 def measure_reads(
-    port: int, rate: float, seconds: float, kind: str, workdir: Path
+    port: int, rate: float, seconds: float, kind: str, workdir: Path, server_pid: int
 ) -> dict[str, Any]:
+    """The worker's result, plus ``cpu_ms``: server CPU per measured request (after warm-up)."""
     out = workdir / f"reads-{kind}.json"
     argv = [
         "--worker",
@@ -375,11 +377,18 @@ def measure_reads(
     ]
     proc = run_worker(out, *argv, "--kind", kind)
     try:
+        assert proc.stdout is not None
+        if proc.stdout.readline().strip() != "measuring":
+            raise SystemExit("the read load worker failed during its warm-up")
+        cpu_before = cpu_seconds(server_pid)
         proc.communicate(timeout=seconds * 4 + 60)
+        cpu = cpu_seconds(server_pid) - cpu_before
     finally:
         if proc.poll() is None:
             proc.kill()
     result: dict[str, Any] = json.loads(out.read_text())
+    served = len(result["latencies"]) + sum(result["errors"].values())
+    result["cpu_ms"] = cpu * 1000 / max(1, served)
     return result
 
 
@@ -456,14 +465,10 @@ async def bench(args: argparse.Namespace) -> None:
             ):
                 if args.only == "fanout":
                     break
-                cpu_before = cpu_seconds(process.pid)
                 result = await asyncio.to_thread(
-                    measure_reads, port, args.rate, args.seconds, kind, Path(data_dir)
+                    measure_reads, port, args.rate, args.seconds, kind, Path(data_dir), process.pid
                 )
-                # Warm-up and measured requests both count: CPU per request served.
-                served = len(result["latencies"]) + sum(result["errors"].values())
-                served += int(3.0 * args.rate)
-                cpu_ms = (cpu_seconds(process.pid) - cpu_before) * 1000 / served
+                cpu_ms = result["cpu_ms"]
                 ms = [x * 1000 for x in result["latencies"]]
                 p99 = percentile(ms, 0.99)
                 if kind == "health":

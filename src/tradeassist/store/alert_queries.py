@@ -386,6 +386,13 @@ async def page_alert_rows(
 _DIALECT_ONLY = ("prepared_statement_cache_size", "prepared_statement_name_func")
 
 
+async def _keep_session(_conn: Any) -> None:
+    # The pool's default reset runs RESET ALL, UNLISTEN ... on every release: a round
+    # trip per page. These connections only ever run single SELECTs in autocommit,
+    # which leave no session state behind (an open transaction is still rolled back).
+    return None
+
+
 class AlertPageReader:
     """Plain-filter alert pages on PostgreSQL through an asyncpg pool of their own.
 
@@ -412,7 +419,11 @@ class AlertPageReader:
         for name in _DIALECT_ONLY:
             connect_args.pop(name, None)
         pool = await asyncpg.create_pool(
-            dsn.render_as_string(hide_password=False), min_size=0, max_size=max_size, **connect_args
+            dsn.render_as_string(hide_password=False),
+            min_size=0,
+            max_size=max_size,
+            reset=_keep_session,
+            **connect_args,
         )
         return cls(pool, acquire_timeout=acquire_timeout)
 
