@@ -33,18 +33,24 @@ import logging
 import multiprocessing as mp
 import pickle
 import signal
+import sqlite3
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
+import numpy as np
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tradeassist.domain.alerts import Alert
 from tradeassist.errors import StorageError
+from tradeassist.live.bar_writer import BarUpsert
+from tradeassist.screener.bar_output import BarSet
 from tradeassist.store.alerts import StoredAlert, store_alerts, store_alerts_sync
 from tradeassist.store.database import (
     create_engine,
@@ -53,25 +59,27 @@ from tradeassist.store.database import (
     storage_errors,
 )
 
-__all__ = ["AlertStore", "CommitOutcome", "Committer", "SqlAlertStore", "WriteGate"]
+__all__ = ["AlertStore", "CommitOutcome", "Committer", "SqlAlertStore"]
 
 log = logging.getLogger(__name__)
 
-_GATE_POLL_S = 0.0002
-# Bytes of alerts sent and not yet answered, at most: a pipe holds 64 KiB, and a
-# child stuck in a commit must never make a send block the screener's loop.
-_WINDOW_BYTES = 32 * 1024
+_CHECKPOINT_S = 0.5
+_BAR_COLUMNS = ("slot", "start", "open", "high", "low", "close", "volume", "trades", "pv")
+_MAX_BARS_PENDING = 2_000_000
+# Bytes sent and not yet read by the commit process, at most: a pipe holds 64 KiB,
+# and a child busy with a commit must never make a send block the screener's loop.
+_WINDOW_BYTES = 48 * 1024
+# Bars: seconds one bar transaction should take (an alert may wait that long), the
+# chunk sizes, how long a stop may spend writing what is left, and the wait after
+# a failed bar write.
+_BAR_BUDGET_S = 0.001
+_FIRST_BAR_CHUNK = 200
+_MIN_BAR_CHUNK = 50
+_MAX_BAR_CHUNK = 5000
+_CLOSE_BAR_CHUNK = 10_000
+_BARS_CLOSE_S = 2.0
+_BARS_RETRY_S = 1.0
 _CTX = mp.get_context("spawn")
-
-
-class _Lock(Protocol):
-    def acquire(self, block: bool = ..., timeout: float = ...) -> bool: ...
-
-    def release(self) -> None: ...
-
-    def __enter__(self) -> bool: ...
-
-    def __exit__(self, *args: object) -> None: ...
 
 
 class _Pending(Protocol):
@@ -95,58 +103,42 @@ class AlertStore(Protocol):
         database cannot be used."""
         ...
 
+    async def store_bars(self, bars: BarSet) -> None:
+        """Upsert completed one-minute bars. StorageError when the database cannot be
+        used."""
+        ...
+
     async def close(self) -> None: ...
 
 
-class WriteGate(asyncio.Lock):
-    """An ``asyncio.Lock`` another process can hold too: SQLite's one writer at a
-    time, shared by the bar writer (on the event loop) and the commit process."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._held: Any = _CTX.Lock()
-
-    async def acquire(self) -> Literal[True]:
-        # The holder is another process: there is nothing on this loop to wait for.
-        while not self._held.acquire(False):  # noqa: ASYNC110
-            await asyncio.sleep(_GATE_POLL_S)
-        return True
-
-    def release(self) -> None:
-        self._held.release()
-
-    def locked(self) -> bool:
-        if self._held.acquire(False):
-            self._held.release()
-            return False
-        return True
-
-    def hold(self) -> _Lock:
-        """The lock itself, for the commit process (``with lock: ...``)."""
-        lock: _Lock = self._held
-        return lock
-
-
 class SqlAlertStore:
-    """Commits alerts to ``database_url`` (see the module docstring)."""
+    """Commits alerts and bars to ``database_url`` (see the module docstring)."""
 
-    def __init__(self, database_url: str, *, lock: _Lock | None = None) -> None:
+    def __init__(self, database_url: str) -> None:
         self._url = database_url
-        self._lock = lock
         self._postgres = is_postgres(database_url)
+        self._bars = BarUpsert(self._postgres)
         self._pg: AsyncEngine | None = None
         self._sqlite: Engine | None = None
+        self._checkpoints: _Checkpoints | None = None
 
     async def open(self) -> None:
         if self._postgres:
-            # Made on the committer's loop: asyncpg's connections belong to the loop they
-            # were made on. No pre-ping: a dropped connection fails one commit, which
-            # the sink spools and retries. Autocommit: the insert takes the insert lock
-            # itself, so on its own it is the transaction (no BEGIN, no COMMIT).
+            # Made on the commit process's loop: asyncpg's connections belong to the loop
+            # they were made on. No pre-ping: a dropped connection fails one commit,
+            # which the sink spools and retries. Autocommit: the alert insert takes the
+            # insert lock itself and a bar upsert is one statement, so each is its own
+            # transaction (no BEGIN, no COMMIT round trip).
             engine = create_engine(self._url, pool_pre_ping=False, pool_size=1, max_overflow=1)
             self._pg = engine.execution_options(isolation_level="AUTOCOMMIT")
-        else:
-            self._sqlite = create_sqlite_sync_engine(self._url)
+            return
+        self._sqlite = create_sqlite_sync_engine(self._url)
+        # Checkpoints copy the log into the database file and sync it: done on a thread
+        # of this process (SQLite lets writers go on meanwhile), never inside a commit.
+        event.listen(self._sqlite, "connect", _no_autocheckpoint)
+        database = self._sqlite.url.database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            self._checkpoints = _Checkpoints(database)
 
     async def store(self, alerts: Sequence[Alert]) -> list[StoredAlert]:
         async with storage_errors(self._url, "store alerts"):
@@ -154,15 +146,59 @@ class SqlAlertStore:
                 async with self._pg.connect() as conn:
                     return await store_alerts(conn, alerts=alerts)
             assert self._sqlite is not None, "open() first"
-            gate = self._lock if self._lock is not None else contextlib.nullcontext()
-            with gate, self._sqlite.begin() as conn:
+            with self._sqlite.begin() as conn:
                 return store_alerts_sync(conn, alerts=alerts)
 
+    async def store_bars(self, bars: BarSet) -> None:
+        if not len(bars):
+            return
+        sql, parameters = self._bars.statement(bars)
+        async with storage_errors(self._url, "store bars"):
+            if self._pg is not None:
+                async with self._pg.connect() as conn:
+                    await conn.exec_driver_sql(sql, parameters)
+                return
+            assert self._sqlite is not None, "open() first"
+            with self._sqlite.begin() as conn:
+                conn.exec_driver_sql(sql, parameters)
+
     async def close(self) -> None:
+        if self._checkpoints is not None:
+            self._checkpoints.close()
         if self._pg is not None:
             await self._pg.dispose()
         if self._sqlite is not None:
             self._sqlite.dispose()
+
+
+def _no_autocheckpoint(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
+
+
+class _Checkpoints:
+    """Checkpoints a SQLite database's write-ahead log every ``_CHECKPOINT_S`` seconds."""
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="wal-checkpoints", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            conn = sqlite3.connect(self._path, timeout=_CHECKPOINT_S)
+        except sqlite3.Error:
+            return
+        try:
+            while not self._stop.wait(_CHECKPOINT_S):
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        finally:
+            conn.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(2 * _CHECKPOINT_S)
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,54 +224,149 @@ def _send(conn: Connection, *message: Any) -> None:
     conn.send_bytes(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def _child(store: AlertStore, conn: Connection, max_batch: int) -> None:
-    """The commit process: commit what arrives, answer each message."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    loop = asyncio.new_event_loop()
-    paused = False
+class _Server:
+    """The commit process: alerts first, bars when no alert waits."""
 
-    def run(alerts: list[Alert]) -> tuple[list[StoredAlert], int, int]:
+    def __init__(self, store: AlertStore, conn: Connection, max_batch: int) -> None:
+        self._store = store
+        self._conn = conn
+        self._max_batch = max_batch
+        self._loop = asyncio.new_event_loop()
+        self._paused = False
+        self._read = 0  # bytes read, acknowledged to the screener (its send window)
+        self._symbols: tuple[str, ...] = ()
+        self._bars: deque[BarSet] = deque()
+        self._pending = 0
+        self._chunk = _FIRST_BAR_CHUNK
+        self._bars_retry_at = 0.0
+
+    def serve(self) -> None:
+        try:
+            self._loop.run_until_complete(self._store.open())
+            _send(self._conn, "ready", 0)
+            while self._step():
+                pass
+        except (EOFError, OSError, KeyboardInterrupt):
+            pass  # the screener is gone: nothing to answer
+        finally:
+            with contextlib.suppress(Exception):
+                self._loop.run_until_complete(self._store.close())
+            self._loop.close()
+
+    def _step(self) -> bool:
+        conn = self._conn
+        if self._bars and not conn.poll() and time.monotonic() >= self._bars_retry_at:
+            self._write_bars(self._chunk, adapt=True)
+            return True
+        if self._bars and not conn.poll(max(0.0, self._bars_retry_at - time.monotonic())):
+            return True
+        messages = [self._recv()]
+        while len(messages) < self._max_batch and conn.poll():
+            messages.append(self._recv())
+        _send(conn, "read", self._read)
+        seqs: list[int] = []
+        alerts: list[Alert] = []
+        for kind, seq, *body in messages:
+            if kind == "stop":
+                self._commit(seqs, alerts)
+                self._finish_bars()
+                _send(conn, "stopped", 0, self._pending)
+                return False
+            if kind == "resume":
+                self._paused = False
+            elif kind == "bars":
+                self._add_bars(*body)
+            elif kind == "call":
+                try:
+                    _send(conn, "called", seq, *self._run(body[0]))
+                except Exception as exc:
+                    _send(conn, "call_failed", seq, _portable(exc))
+            elif self._paused:
+                _send(conn, "skipped", seq)
+            else:
+                seqs.append(seq)
+                alerts.extend(body[0])
+        self._commit(seqs, alerts)
+        return True
+
+    def _recv(self) -> tuple[Any, ...]:
+        data = self._conn.recv_bytes()
+        self._read += len(data)
+        message: tuple[Any, ...] = pickle.loads(data)
+        return message
+
+    def _run(self, alerts: list[Alert]) -> tuple[list[StoredAlert], int, int]:
         started = time.perf_counter_ns()
-        stored = loop.run_until_complete(store.store(alerts))
+        stored = self._loop.run_until_complete(self._store.store(alerts))
         return stored, started, time.perf_counter_ns()
 
-    try:
-        loop.run_until_complete(store.open())
-        _send(conn, "ready", 0)
-        while True:
-            messages = [pickle.loads(conn.recv_bytes())]
-            while len(messages) < max_batch and conn.poll():
-                messages.append(pickle.loads(conn.recv_bytes()))
-            seqs: list[int] = []
-            alerts: list[Alert] = []
-            for kind, seq, *body in messages:
-                if kind == "stop":
-                    return
-                if kind == "resume":
-                    paused = False
-                elif kind == "call":
-                    try:
-                        _send(conn, "called", seq, *run(body[0]))
-                    except Exception as exc:
-                        _send(conn, "call_failed", seq, _portable(exc))
-                elif paused:
-                    _send(conn, "skipped", seq)
-                else:
-                    seqs.append(seq)
-                    alerts.extend(body[0])
-            if seqs:
-                try:
-                    _send(conn, "done", seqs, *run(alerts))
-                except Exception as exc:
-                    paused = True
-                    _send(conn, "failed", seqs, _portable(exc))
-    except (EOFError, OSError, KeyboardInterrupt):
-        pass  # the screener is gone: nothing to answer
-    finally:
-        with contextlib.suppress(Exception):
-            loop.run_until_complete(store.close())
-        loop.close()
+    def _commit(self, seqs: list[int], alerts: list[Alert]) -> None:
+        if not seqs:
+            return
+        try:
+            _send(self._conn, "done", seqs, *self._run(alerts))
+        except Exception as exc:
+            self._paused = True
+            _send(self._conn, "failed", seqs, _portable(exc))
+
+    def _add_bars(self, symbols: tuple[str, ...], columns: Any, reset: bool) -> None:
+        if reset or symbols:
+            self._symbols = symbols if reset else self._symbols + symbols
+        bars = BarSet(self._symbols, *columns)
+        self._bars.append(bars)
+        self._pending += len(bars)
+        dropped = 0
+        while self._pending > _MAX_BARS_PENDING and len(self._bars) > 1:
+            oldest = self._bars.popleft()  # a restart's replay rebuilds them anyway
+            self._pending -= len(oldest)
+            dropped += len(oldest)
+        if dropped:
+            _send(self._conn, "dropped", 0, dropped)
+
+    def _take(self, size: int) -> BarSet:
+        parts: list[BarSet] = []
+        while self._bars and size > 0:
+            first = self._bars[0]
+            if len(first) <= size:
+                parts.append(self._bars.popleft())
+            else:
+                parts.append(first.part(0, size))
+                self._bars[0] = first.part(size, len(first))
+            size -= len(parts[-1])
+        return BarSet.concat(parts)
+
+    def _write_bars(self, size: int, *, adapt: bool) -> bool:
+        chunk = self._take(size)
+        started = time.perf_counter()
+        try:
+            self._loop.run_until_complete(self._store.store_bars(chunk))
+        except Exception as exc:
+            self._bars.appendleft(chunk)
+            self._bars_retry_at = time.monotonic() + _BARS_RETRY_S
+            _send(self._conn, "bars_failed", 0, str(exc))
+            return False
+        took = time.perf_counter() - started
+        self._pending -= len(chunk)
+        if adapt and len(chunk) == size and took > 0:
+            # Aim each bar transaction at the budget: an alert may wait that long.
+            scaled = int(size * _BAR_BUDGET_S / took)
+            self._chunk = max(_MIN_BAR_CHUNK, min(_MAX_BAR_CHUNK, scaled, 2 * size))
+        _send(self._conn, "bars", 0, len(chunk), self._pending)
+        return True
+
+    def _finish_bars(self) -> None:
+        """At a stop: write what is left in large chunks, for a while at most."""
+        until = time.monotonic() + _BARS_CLOSE_S
+        while self._bars and time.monotonic() < until:
+            if not self._write_bars(_CLOSE_BAR_CHUNK, adapt=False):
+                return
+
+
+def _child(store: AlertStore, conn: Connection, max_batch: int) -> None:
+    """The commit process's entry point."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    _Server(store, conn, max_batch).serve()
 
 
 def _portable(exc: Exception) -> Exception:
@@ -247,27 +378,39 @@ def _portable(exc: Exception) -> Exception:
 
 
 class Committer:
-    """Hands alerts to the commit process; see the module docstring."""
+    """Hands alerts and bars to the commit process; see the module docstring.
+
+    ``on_commit`` receives each commit of alerts handed to :meth:`put`;
+    ``on_bars`` the number of bars each bar transaction stored.
+    """
 
     def __init__(
         self,
         store: AlertStore,
         *,
         on_commit: Callable[[CommitOutcome], None],
+        on_bars: Callable[[int], None] = lambda stored: None,
         max_batch: int = 500,
         clock: Callable[[], int] = time.perf_counter_ns,
     ) -> None:
         self._store = store
         self._on_commit = on_commit
+        self._on_bars = on_bars
         self._max_batch = max_batch
         self._clock = clock
         self._seq = 0
-        self._sent: dict[int, tuple[list[_Pending], int, int]] = {}  # seq: alerts, ns, bytes
-        self._sent_bytes = 0
-        self._local: deque[_Pending] = deque()  # over the window: sent when answers come
+        self._sent: dict[int, tuple[list[_Pending], int]] = {}  # seq: alerts, when put
+        self._out: deque[tuple[int, bytes]] = deque()  # over the window: (seq, message)
+        self._written = 0  # bytes written to the pipe
+        self._read = 0  # of which the commit process has read
         self._calls: dict[int, asyncio.Future[tuple[list[StoredAlert], int]]] = {}
+        self._symbols = 0  # how many of the engine's symbols the process knows
+        self.bars_submitted = 0
+        self.bars_stored = 0
+        self._bars_failing = False
         self._paused = False
         self._stopping = False
+        self._stopped: asyncio.Future[int] | None = None
         self._conn: Connection | None = None
         self._proc: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -275,13 +418,12 @@ class Committer:
 
     @property
     def idle(self) -> bool:
-        """Nothing waiting for an answer."""
-        return not (self._sent or self._local or self._calls)
+        """No alert waiting for an answer."""
+        return not (self._sent or self._calls)
 
     @property
-    def waiting(self) -> bool:
-        """Alerts on their way to the store (the bar writer lets them go first)."""
-        return bool(self._sent or self._local)
+    def bars_pending(self) -> int:
+        return self.bars_submitted - self.bars_stored
 
     def start(self) -> None:
         """Start the commit process; answers are handled on the running loop."""
@@ -296,54 +438,63 @@ class Committer:
         """Send alerts to the commit process (never blocks)."""
         if not alerts:
             return
-        if self._local or self._sent_bytes > _WINDOW_BYTES or self._conn is None:
-            self._local.extend(alerts)
+        self._seq += 1
+        batch = list(alerts)
+        self._sent[self._seq] = (batch, self._clock())
+        self._write(self._seq, ("put", self._seq, [p.alert for p in batch]))
+
+    def put_bars(self, bars: BarSet) -> None:
+        """Send completed bars to the commit process (never blocks)."""
+        if not len(bars):
             return
-        self._send_put(list(alerts))
+        known, symbols = self._symbols, bars.symbols
+        reset = len(symbols) < known
+        new = symbols if reset else symbols[known:]
+        self._symbols = len(symbols)
+        columns = np.stack([getattr(bars, name) for name in _BAR_COLUMNS])
+        self.bars_submitted += len(bars)
+        self._write(0, ("bars", 0, new, columns, reset))
 
     async def commit(self, alerts: list[Alert]) -> tuple[list[StoredAlert], int]:
         """Commit ``alerts`` now (also while paused): the rows stored and the commit
         time. Raises StorageError when the database cannot be used."""
         if self._conn is None:
             self._spawn()
-        assert self._loop is not None and self._conn is not None
+        assert self._loop is not None
         self._seq += 1
         future: asyncio.Future[tuple[list[StoredAlert], int]] = self._loop.create_future()
         self._calls[self._seq] = future
-        try:
-            _send(self._conn, "call", self._seq, alerts)
-        except OSError:
-            self._calls.pop(self._seq, None)
-            raise StorageError("the alert commit process is gone") from None
+        self._write(self._seq, ("call", self._seq, alerts))
         return await future
 
     def resume(self) -> None:
         """Commit alerts again after a failure."""
-        if self._paused and self._conn is not None:
-            with contextlib.suppress(OSError):
-                _send(self._conn, "resume", 0)
+        if self._paused:
+            self._write(0, ("resume", 0))
         self._paused = False
-        self._drain_local()
 
     def take_unfinished(self) -> list[_Pending]:
         """Every alert put and not known to be committed; the caller keeps them (a
         repeat commit stores each once)."""
-        rest = [p for batch, _, _ in self._sent.values() for p in batch]
-        rest += self._local
+        rest = [p for batch, _ in self._sent.values() for p in batch]
+        self._out = deque((seq, data) for seq, data in self._out if seq not in self._sent)
         self._sent.clear()
-        self._sent_bytes = 0
-        self._local.clear()
         return rest
 
     async def stop(self, seconds: float) -> None:
-        """Stop the commit process after what it has (waits at most ``seconds``)."""
+        """Stop the commit process once it has written what it has (bars for a while
+        at most); waits ``seconds`` at most."""
         self._stopping = True
-        conn, proc = self._conn, self._proc
-        if conn is None or proc is None:
+        if self._conn is None or self._proc is None or self._loop is None:
             return
-        with contextlib.suppress(OSError):
-            _send(conn, "stop", 0)
-        await asyncio.get_running_loop().run_in_executor(None, proc.join, seconds)
+        proc = self._proc
+        self._stopped = self._loop.create_future()
+        self._write(0, ("stop", 0))
+        with contextlib.suppress(TimeoutError):
+            left = await asyncio.wait_for(asyncio.shield(self._stopped), seconds)
+            if left:
+                log.warning("%d bars not stored at shutdown", left)
+        await self._loop.run_in_executor(None, proc.join, 0.5)
         if proc.is_alive():
             proc.kill()
         self._close_conn()
@@ -357,10 +508,11 @@ class Committer:
         proc.start()
         theirs.close()
         self._conn, self._proc = ours, proc
+        self._written = self._read = 0
+        self._symbols = 0
         assert self._loop is not None
         self._loop.add_reader(ours.fileno(), self._readable)
-        if not self._paused:
-            self._drain_local()  # what was put before the process existed
+        self._flush()  # what was put before the process existed
 
     def _close_conn(self) -> None:
         conn, self._conn = self._conn, None
@@ -369,23 +521,21 @@ class Committer:
                 self._loop.remove_reader(conn.fileno())
             conn.close()
 
-    def _send_put(self, alerts: list[_Pending]) -> None:
-        assert self._conn is not None
-        self._seq += 1
-        data = pickle.dumps(
-            ("put", self._seq, [p.alert for p in alerts]), protocol=pickle.HIGHEST_PROTOCOL
-        )
-        self._sent[self._seq] = (alerts, self._clock(), len(data))
-        self._sent_bytes += len(data)
-        try:
-            self._conn.send_bytes(data)
-        except OSError:
-            self._gone()
+    def _write(self, seq: int, message: tuple[Any, ...]) -> None:
+        self._out.append((seq, pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)))
+        self._flush()
 
-    def _drain_local(self) -> None:
-        while self._local and self._sent_bytes <= _WINDOW_BYTES and self._conn is not None:
-            count = min(self._max_batch, len(self._local))
-            self._send_put([self._local.popleft() for _ in range(count)])
+    def _flush(self) -> None:
+        """Write queued messages while the pipe surely has room for them."""
+        conn = self._conn
+        while self._out and conn is not None and self._written - self._read <= _WINDOW_BYTES:
+            _, data = self._out.popleft()
+            try:
+                conn.send_bytes(data)
+            except OSError:
+                self._gone()
+                return
+            self._written += len(data)
 
     def _readable(self) -> None:
         conn = self._conn
@@ -397,46 +547,59 @@ class Committer:
 
     def _answer(self, message: tuple[Any, ...]) -> None:
         kind = message[0]
-        if kind == "ready":
+        if kind == "read":
+            self._read = message[1]
+            self._flush()
+        elif kind == "ready":
             self._ready.set()
-            return
-        if kind in ("called", "call_failed"):
+        elif kind in ("called", "call_failed"):
             future = self._calls.pop(message[1], None)
             if future is not None and not future.done():
                 if kind == "called":
                     future.set_result((message[2], message[4]))
                 else:
                     future.set_exception(message[2])
-            return
-        if kind == "skipped":
-            self._release(message[1])  # spooled when the failure was answered
-            return
+        elif kind == "skipped":
+            self._sent.pop(message[1], None)  # spooled when the failure was answered
+        elif kind in ("done", "failed"):
+            self._answer_commit(message)
+        elif kind == "bars":
+            self._bars_failing = False
+            self.bars_stored += message[2]
+            self._on_bars(message[2])
+        elif kind == "bars_failed":
+            if not self._bars_failing:
+                log.warning("cannot store bars yet (%s); they wait in memory", message[2])
+            self._bars_failing = True
+        elif kind == "dropped":
+            self.bars_stored += message[2]  # no longer pending
+            log.warning("dropped %d unwritten bars (the database is behind)", message[2])
+        elif kind == "stopped" and self._stopped is not None and not self._stopped.done():
+            self._stopped.set_result(message[2])
+
+    def _answer_commit(self, message: tuple[Any, ...]) -> None:
         batch: list[_Pending] = []
         sent: list[int] = []
         for seq in message[1]:
-            alerts, sent_ns, _ = self._release(seq)
+            alerts, sent_ns = self._sent.pop(seq, ([], 0))
             batch += alerts
             sent += [sent_ns] * len(alerts)
-        if kind == "done":
+        if message[0] == "done":
             _, _, stored, started, committed = message
-            self._drain_local()
             self._on_commit(CommitOutcome(batch, stored, committed, None, sent, started))
-        else:  # failed: the child pauses until resumed
+        else:  # the process pauses until resumed
             self._paused = True
             self._on_commit(CommitOutcome(batch, [], 0, message[2], sent))
-
-    def _release(self, seq: int) -> tuple[list[_Pending], int, int]:
-        entry = self._sent.pop(seq, None)
-        if entry is None:
-            return [], 0, 0
-        self._sent_bytes -= entry[2]
-        return entry
 
     def _gone(self) -> None:
         """The commit process died: what it had is unfinished; start another later."""
         self._close_conn()
         if self._proc is not None and not self._proc.is_alive():
             self._proc.join(0)
+        self._out.clear()  # a new process starts from nothing
+        self.bars_stored = self.bars_submitted  # lost with it; a restart's replay rebuilds
+        if self._stopped is not None and not self._stopped.done():
+            self._stopped.set_result(0)
         error = StorageError("the alert commit process ended unexpectedly")
         for future in self._calls.values():
             if not future.done():

@@ -1,21 +1,23 @@
-"""Batched writes of alerts (and bars), with a durable spool for database outages.
+"""Batched writes of alerts and bars, with a durable spool for database outages.
 
-Alerts are committed by a :class:`~tradeassist.live.committer.Committer` on a
-thread of its own, handed over as soon as the engine raises them, so a commit
-never waits for the event loop: whatever waits when the previous commit ends
-goes in the next transaction (``store_alerts``, idempotent by key), so under
-load batches grow and at rest an alert commits on its own at once. On
-PostgreSQL that is one statement on an autocommit connection (one round
-trip); on SQLite one INSERT and a COMMIT on the standard driver. Back on the
-loop, the latency of every alert (record arrival to commit) is recorded and
-the rows the insert returned (the alerts stored now, with their ids) are
-handed to the :class:`Publisher`. Bars go through a
-:class:`~tradeassist.live.bar_writer.BarWriter`, which never holds an alert
-back for long.
+Alerts and bars are written by the store's own process (a
+:class:`~tradeassist.live.committer.Committer`): alerts are handed over as
+soon as the engine raises them, so a commit never waits for this event loop,
+and whatever waits when the previous commit ends goes in the next transaction
+(``store_alerts``, idempotent by key): under load batches grow, at rest an
+alert commits on its own at once. On PostgreSQL that is one statement on an
+autocommit connection (one round trip); on SQLite one INSERT and a COMMIT on
+the standard driver. Bars are written there between alert commits, in
+transactions of about a millisecond, so an alert never waits long for one.
+Back on this loop, the latency of every alert (record arrival to commit) is
+recorded and the rows the insert returned (the alerts stored now, with their
+ids) are handed to the :class:`Publisher`.
 
 When the database cannot be reached, alerts go to the :class:`AlertSpool`
 (on disk, fsync-ed) instead, and every ``retry_s`` the sink tries to flush the
-spool; once that works, new alerts go straight to the database again.
+spool; once that works, new alerts go straight to the database again. Bars
+wait in the store's process meanwhile (bounded; a restart's replay rebuilds
+them anyway).
 """
 
 from __future__ import annotations
@@ -28,34 +30,24 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from tradeassist.domain.alerts import Alert
 from tradeassist.errors import StorageError
-from tradeassist.live.bar_writer import BarWriter
 from tradeassist.live.committer import (
     AlertStore,
     CommitOutcome,
     Committer,
     SqlAlertStore,
-    WriteGate,
 )
 from tradeassist.live.metrics import LiveMetrics, ScreenerStatus
 from tradeassist.live.publisher import Publisher
 from tradeassist.live.spool import AlertSpool
 from tradeassist.screener.bar_output import BarSet
 from tradeassist.store.alerts import StoredAlert
-from tradeassist.store.database import is_postgres
 
 __all__ = ["AlertSink", "PendingAlert"]
 
 log = logging.getLogger(__name__)
 
-# Seconds one bar transaction should take. On SQLite an alert may wait that long for
-# the write lock; on PostgreSQL bars commit beside alerts, but building a large
-# statement still holds the event loop, so transactions stay small there too.
-_BAR_BUDGET_SQLITE_S = 0.002
-_BAR_BUDGET_POSTGRES_S = 0.003
 _COMMITTER_STOP_S = 2.0
 
 
@@ -72,7 +64,6 @@ class AlertSink:
 
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession],
         *,
         database_url: str,
         spool: AlertSpool,
@@ -81,11 +72,9 @@ class AlertSink:
         publisher: Publisher | None = None,
         store: AlertStore | None = None,
         max_batch: int = 500,
-        max_bars_pending: int = 2_000_000,
         retry_s: float = 1.0,
         clock: Callable[[], int] = time.perf_counter_ns,
     ) -> None:
-        self._sessions = sessions
         self._url = database_url
         self._spool = spool
         self._metrics = metrics
@@ -97,28 +86,14 @@ class AlertSink:
         # Alerts held back on the loop while the database is down or the spool waits;
         # otherwise they go straight to the committer.
         self._alerts: deque[PendingAlert] = deque()
-        postgres = is_postgres(database_url)
-        self._write_lock = None if postgres else WriteGate()  # SQLite: one writer
-        if store is None:
-            lock = None if self._write_lock is None else self._write_lock.hold()
-            store = SqlAlertStore(database_url, lock=lock)
         self._committer = Committer(
-            store, on_commit=self._committed, max_batch=max_batch, clock=clock
+            store if store is not None else SqlAlertStore(database_url),
+            on_commit=self._committed,
+            on_bars=self._bars_stored,
+            max_batch=max_batch,
+            clock=clock,
         )
         self._fatal: BaseException | None = None
-        self._bars = BarWriter(
-            sessions,
-            database_url=database_url,
-            metrics=metrics,
-            status=status,
-            budget_s=_BAR_BUDGET_POSTGRES_S if postgres else _BAR_BUDGET_SQLITE_S,
-            write_lock=self._write_lock,
-            alerts_waiting=lambda: bool(self._alerts) or self._committer.waiting,
-            database_down=lambda: self._db_down,
-            on_outage=self._outage,
-            retry_s=retry_s,
-            max_pending=max_bars_pending,
-        )
         self._wake = asyncio.Event()
         self._closing = False
         self._db_down = False
@@ -138,7 +113,8 @@ class AlertSink:
                 self._wake.set()
             else:
                 self._committer.put(alerts)
-        self._bars.submit(bars)
+        self._committer.put_bars(bars)
+        self._status.bars_pending = self._committer.bars_pending
 
     async def ready(self) -> None:
         """Return once :meth:`run` is ready to commit (its commit process started)."""
@@ -162,13 +138,9 @@ class AlertSink:
     async def run(self) -> None:
         """The writers; return after :meth:`close` once everything is written or spooled."""
         self._committer.start()
-        bars = asyncio.create_task(self._bars.run(), name="bar-writer")
         try:
             await self._write_alerts()
         finally:
-            self._bars.close()
-            if not bars.done():
-                await bars
             await self._committer.stop(_COMMITTER_STOP_S)
 
     async def _write_alerts(self) -> None:
@@ -228,6 +200,11 @@ class AlertSink:
                 for p, sent in zip(outcome.batch, outcome.sent_ns, strict=True)
             ]
         )
+
+    def _bars_stored(self, count: int) -> None:
+        self._metrics.bars_stored.inc(count)
+        self._status.bars_stored += count
+        self._status.bars_pending = self._committer.bars_pending
 
     def _stored(self, stored: list[StoredAlert]) -> None:
         if self._db_down:

@@ -1,10 +1,5 @@
-"""The store side of the screener: the sink, its bar writer and the publisher, as one.
-
-Everything that touches the database shares one engine (pool) made here,
-without pre-pinging connections: a connection the server dropped fails one
-commit, which the sink spools and retries, while a ping would cost every
-commit a round trip.
-"""
+"""The store side of the screener: the sink (with its store process) and the publisher,
+as one. Every write to the database happens in the sink's store process."""
 
 from __future__ import annotations
 
@@ -18,7 +13,6 @@ from tradeassist.live.publisher import Publisher
 from tradeassist.live.sink import AlertSink, PendingAlert
 from tradeassist.live.spool import AlertSpool
 from tradeassist.screener.bar_output import BarSet
-from tradeassist.store.database import create_engine, session_factory
 
 __all__ = ["StoreWriter"]
 
@@ -37,11 +31,8 @@ class StoreWriter:
         status: ScreenerStatus,
         bus: AlertBus | None,
     ) -> None:
-        self._engine = create_engine(database_url, pool_pre_ping=False)
-        sessions = session_factory(self._engine)
         self._publisher = None if bus is None else Publisher(bus)
         self._sink = AlertSink(
-            sessions,
             database_url=database_url,
             spool=spool,
             metrics=metrics,
@@ -79,11 +70,9 @@ class StoreWriter:
             if self._writing.done() and not self._writing.cancelled():
                 error = self._writing.exception()
                 if error is not None:
-                    await self._engine.dispose()
                     raise error
         if self._publisher is not None and self._publishing is not None:
             self._publisher.close()  # after the last commit handed it a batch
             done, _ = await asyncio.wait({self._publishing}, timeout=publish_seconds)
             if not done:
                 self._publishing.cancel()
-        await self._engine.dispose()

@@ -19,6 +19,7 @@ from tradeassist.live.metrics import LiveMetrics, ScreenerStatus
 from tradeassist.live.publisher import Publisher
 from tradeassist.live.sink import AlertSink, PendingAlert
 from tradeassist.live.spool import AlertSpool
+from tradeassist.screener.bar_output import BarSet
 from tradeassist.store.alerts import StoredAlert
 from tradeassist.store.database import create_engine, session_factory, storage_errors
 from tradeassist.store.tables import AlertRow
@@ -53,6 +54,9 @@ class FlakyStore:
             async with storage_errors(self._url, "store alerts"):
                 raise ConnectionRefusedError(111, "Connection refused")
         return await self._store.store(alerts)
+
+    async def store_bars(self, bars: BarSet) -> None:
+        await self._store.store_bars(bars)
 
     async def close(self) -> None:
         await self._store.close()
@@ -103,7 +107,6 @@ async def test_alerts_survive_an_outage_and_are_stored_and_published_once(
     spool = AlertSpool(tmp_path / "spool.jsonl")
     publisher = Publisher(bus)
     sink = AlertSink(
-        session_factory(database),
         database_url=url,
         spool=spool,
         metrics=metrics,
@@ -158,7 +161,6 @@ async def test_alerts_spooled_at_shutdown_are_flushed_by_the_next_run(
     def make() -> tuple[AlertSink, AlertSpool, ScreenerStatus]:
         spool, status = AlertSpool(tmp_path / "spool.jsonl"), ScreenerStatus()
         sink = AlertSink(
-            session_factory(database),
             database_url=url,
             spool=spool,
             metrics=LiveMetrics(),
