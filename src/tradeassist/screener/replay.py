@@ -31,7 +31,7 @@ from tradeassist.settings import Settings
 if TYPE_CHECKING:
     from tradeassist.screener.replay_store import ReplayStore
 
-__all__ = ["BATCH_RECORDS", "replay_file"]
+__all__ = ["BATCH_RECORDS", "PACED_BATCH_RECORDS", "replay_file"]
 
 BATCH_RECORDS = 1 << 16  # records per batch at full speed (about 5 MB)
 PACED_BATCH_RECORDS = 1 << 10  # smaller batches when paced, so alerts are not late

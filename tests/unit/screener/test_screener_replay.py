@@ -21,7 +21,7 @@ from tradeassist.domain.alerts import parse_ns
 from tradeassist.errors import DataFileError, InputError, ReferenceDataError, SchemaError
 from tradeassist.feeds.databento.parsing import STATUS_DTYPE
 from tradeassist.feeds.simulator import SimulationSpec, simulate_day
-from tradeassist.screener.replay import replay_file
+from tradeassist.screener.replay import PACED_BATCH_RECORDS, replay_file
 from tradeassist.settings import Settings, load_settings
 
 DATA = Path(__file__).parents[2] / "data" / "databento"
@@ -176,11 +176,9 @@ def test_store_writes_alerts_and_bars_once(day: Any, tmp_path: Path) -> None:
 
 
 def test_paced_replay_follows_the_clock(day: Any, tmp_path: Path) -> None:
-    truth = json.loads(day.truth_path.read_text())
-    span_s = (
-        parse_ns(truth["session"]["after_hours_close"])
-        - parse_ns(truth["session"]["premarket_open"])
-    ) / 1e9
+    # The pace starts at the first batch's last record and ends at the file's last.
+    ts = DBNStore.from_file(day.dbn_path).to_ndarray()["ts_event"]
+    span_s = (int(ts[-1]) - int(ts[min(PACED_BATCH_RECORDS, len(ts)) - 1])) / 1e9
     speed = span_s / 1.0  # the whole day in about a second
     started = time.monotonic()
     replay(day, tmp_path / "paced.jsonl", speed=speed)
