@@ -251,6 +251,10 @@ def backtest(
         float, typer.Option("--commission", help="Commission, dollars per share each way.")
     ] = 0.005,
     quantity: Annotated[int, typer.Option("--quantity", help="Shares per trade.")] = 100,
+    status: Annotated[
+        list[Path] | None,
+        typer.Option("--status", help="A DBN status file merged in by ts_recv (repeatable)."),
+    ] = None,
 ) -> None:
     """Replay history through the screener, grade every alert and print the scorecard.
 
@@ -287,6 +291,7 @@ def backtest(
         rules=rules,
         store=store,
         console=Console(),  # the scorecard (and a sweep's ranking) as tables on stdout
+        status=status or (),
     )
 
 

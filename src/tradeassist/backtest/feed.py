@@ -7,15 +7,22 @@ several engines (a parameter sweep) every batch is decoded once and handed to
 each. Only the first engine builds
 one-minute bars (bars do not depend on detector thresholds); the caller
 receives each engine's alerts of a batch and then the bars drained with them.
+Status files (halts and resumptions) are merged into the stream by ``ts_recv``
+as ``tradeassist replay --status`` merges them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
+
 from tradeassist.feeds.dbn_file import DbnFile, open_dbn
+from tradeassist.feeds.status_merge import merge_status, translate_ids
 from tradeassist.market_calendar import TradingCalendar
 from tradeassist.screener.alert_set import AlertSet
 from tradeassist.screener.bar_output import BarSet
@@ -40,6 +47,7 @@ def replay_engines(
     calendar: TradingCalendar,
     max_records: int = BATCH_RECORDS,
     on_records: Callable[[int], None] | None = None,
+    status: Sequence[Path] = (),
 ) -> int:
     """Run ``files`` in order through one engine per config; returns the records read.
 
@@ -68,24 +76,51 @@ def replay_engines(
         for i, config in enumerate(configs)
     ]
     total = 0
-    for path in files:
-        with open_dbn(Path(path)) as dbn_file:
-            current[:] = [dbn_file]
-            for engine in engines:
-                engine.set_symbols(dbn_file.symbols)
-            known = len(dbn_file.symbols)
-            for batch in dbn_file.iter_batches(max_records):
-                if len(dbn_file.symbols) != known:  # in-band symbol mappings arrived
-                    for engine in engines:
-                        engine.set_symbols(dbn_file.symbols)
-                    known = len(dbn_file.symbols)
-                alerts = [engine.process_sets(batch) for engine in engines]
+
+    def data() -> Iterator[npt.NDArray[np.void]]:
+        for path in files:
+            with open_dbn(Path(path)) as dbn_file:
+                current[:] = [dbn_file]
+                for engine in engines:
+                    engine.set_symbols(dbn_file.symbols)
+                known = len(dbn_file.symbols)
+                for batch in dbn_file.iter_batches(max_records):
+                    if len(dbn_file.symbols) != known:  # in-band symbol mappings arrived
+                        for engine in engines:
+                            engine.set_symbols(dbn_file.symbols)
+                        known = len(dbn_file.symbols)
+                    yield batch
+
+    with ExitStack() as stack:
+        status_files = [stack.enter_context(open_dbn(Path(p))) for p in status]
+
+        def halts() -> Iterator[npt.NDArray[np.void]]:
+            for status_file in status_files:
+                yield from status_file.iter_status(max_records)
+
+        for kind, part in merge_status(data(), halts()):
+            if kind == "status":  # its ids become those of the data file being read
+                part = translate_ids(
+                    part, lambda day: _status_symbols(status_files, day), symbology
+                )
+                alerts = [engine.process_status_sets(part) for engine in engines]
                 sink(alerts, engines[0].drain_bars())
-                total += batch.shape[0]
-                if on_records is not None:
-                    on_records(batch.shape[0])
+                continue
+            alerts = [engine.process_sets(part) for engine in engines]
+            sink(alerts, engines[0].drain_bars())
+            total += part.shape[0]
+            if on_records is not None:
+                on_records(part.shape[0])
     final = engines[0].finish()
     for engine in engines[1:]:
         engine.finish()
     sink([[] for _ in engines], final)
     return total
+
+
+def _status_symbols(status_files: Sequence[DbnFile], day: dt.date) -> Mapping[int, str]:
+    """instrument_id -> symbol of the status files on ``day`` (the first that covers it)."""
+    for status_file in status_files:
+        if names := status_file.symbols_for(day):
+            return names
+    return status_files[-1].symbols if status_files else {}

@@ -69,6 +69,7 @@ def _intraday(
     rules: TradeRules,
     keep_alerts: bool,
     on_records: Callable[[int], None] | None,
+    status: Sequence[Path] = (),
 ) -> tuple[int, list[GradedSet], dict[str, float]]:
     if reference is None:
         raise InputError("an intraday backtest needs --reference (a CSV or an ohlcv-1d DBN file)")
@@ -86,7 +87,13 @@ def _intraday(
 
     started = time.perf_counter()
     records = replay_engines(
-        files, configs, sink, reference=ref, calendar=calendar, on_records=on_records
+        files,
+        configs,
+        sink,
+        reference=ref,
+        calendar=calendar,
+        on_records=on_records,
+        status=status,
     )
     graded = collector.finish()
     timings = {"total": time.perf_counter() - started, "grading": collector.grading_seconds}
@@ -157,16 +164,20 @@ def run_backtest(
     alerts_out: Path | None = None,
     store: bool = False,
     console: Console | None = None,
+    status: Sequence[Path] = (),
 ) -> Report:
     """Run the backtest, write REPORT.json (and the CSV), print the table to ``console``.
 
     ``sweep``: ``NAME=V1,V2,...`` specs (see :mod:`tradeassist.backtest.sweep`).
     ``alerts_out``: also write every graded alert as JSON lines. ``store``: also
     store the intraday alerts and their outcomes in the configured database.
+    ``status``: Databento status files merged into the intraday stream (halts).
     Raises an InputError subclass for unusable input; nothing is written then.
     """
     if not files:
         raise InputError("give at least one file to backtest")
+    if daily and status:
+        raise InputError("--status goes with an intraday backtest, not --daily")
     rules = rules or TradeRules()
     base = ScreenerConfig.from_settings(settings)
     points = grid(base, parse_sweep(sweep)) if sweep else []
@@ -185,7 +196,7 @@ def run_backtest(
             if bar is not None:
                 bar.start()
             records, results, timings = _intraday(
-                files, reference, corporate_actions, configs, rules, keep, on_records
+                files, reference, corporate_actions, configs, rules, keep, on_records, status
             )
         finally:
             if bar is not None:

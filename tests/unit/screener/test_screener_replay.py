@@ -7,7 +7,6 @@ import datetime as dt
 import json
 import sqlite3
 import time
-import types
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +16,9 @@ import pytest
 from databento import DBNStore
 from screener_builders import et
 
+from dbn_files import write_status
 from tradeassist.domain.alerts import parse_ns
 from tradeassist.errors import DataFileError, InputError, ReferenceDataError, SchemaError
-from tradeassist.feeds.databento.parsing import STATUS_DTYPE
 from tradeassist.feeds.simulator import SimulationSpec, simulate_day
 from tradeassist.screener.replay import PACED_BATCH_RECORDS, replay_file
 from tradeassist.settings import Settings, load_settings
@@ -187,42 +186,6 @@ def test_paced_replay_follows_the_clock(day: Any, tmp_path: Path) -> None:
     assert (tmp_path / "paced.jsonl").read_bytes() == (tmp_path / "fast.jsonl").read_bytes()
 
 
-def _status_file(path: Path, rows: list[tuple[str, int, int, int]], day: dt.date) -> None:
-    """A status file of another dataset (own instrument ids): (symbol, ts, action, reason)."""
-    symbols = sorted({r[0] for r in rows})
-    ids = {sym: 9000 + n for n, sym in enumerate(symbols)}
-    mappings = [
-        types.SimpleNamespace(
-            raw_symbol=sym,
-            intervals=[
-                types.SimpleNamespace(
-                    start_date=day, end_date=day + dt.timedelta(days=1), symbol=str(ids[sym])
-                )
-            ],
-        )
-        for sym in symbols
-    ]
-    header = dbn.Metadata(
-        dataset="XNAS.ITCH",
-        start=min(r[1] for r in rows),
-        schema=dbn.Schema.STATUS,
-        stype_in=dbn.SType.RAW_SYMBOL,
-        stype_out=dbn.SType.INSTRUMENT_ID,
-        symbols=symbols,
-        partial=[],
-        not_found=[],
-        mappings=mappings,
-    ).encode()
-    recs = np.zeros(len(rows), STATUS_DTYPE)
-    recs["length"], recs["rtype"], recs["publisher_id"] = STATUS_DTYPE.itemsize // 4, 0x12, 2
-    for i, (sym, ts, action, reason) in enumerate(rows):
-        recs[i]["instrument_id"] = ids[sym]
-        recs[i]["ts_event"] = recs[i]["ts_recv"] = ts
-        recs[i]["action"], recs[i]["reason"] = action, reason
-        recs[i]["is_trading"] = b"Y" if action == int(dbn.StatusAction.TRADING) else b"N"
-    path.write_bytes(bytes(header) + recs.tobytes())
-
-
 def test_a_status_file_adds_halts_and_resumptions_in_time_order(day: Any, tmp_path: Path) -> None:
     plain = tmp_path / "plain.jsonl"
     replay(day, plain)
@@ -232,7 +195,7 @@ def test_a_status_file_adds_halts_and_resumptions_in_time_order(day: Any, tmp_pa
     resume_at = et("11:05", trading_day)
     pause, trading = int(dbn.StatusAction.PAUSE), int(dbn.StatusAction.TRADING)
     status = tmp_path / "status.dbn"
-    _status_file(
+    write_status(
         status,
         [
             (symbol, et("09:30", trading_day), trading, 0),  # the open: no alert
