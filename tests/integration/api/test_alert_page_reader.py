@@ -17,6 +17,8 @@ FILTERS = [
     AlertFilter(),
     AlertFilter(symbols=("TSLA",)),
     AlertFilter(alert_types=("volume_spike",)),
+    AlertFilter(symbols=("AAPL",), alert_types=("gap_up",)),
+    AlertFilter(symbols=("TSLA",), alert_types=("gap_up", "volume_spike")),
     AlertFilter(symbols=("AAPL", "TSLA"), alert_types=("gap_up", "volume_spike")),
 ]
 
