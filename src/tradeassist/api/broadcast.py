@@ -270,7 +270,7 @@ class AlertBroadcaster:
                                 client.lagged = True
                                 client.wake.set()
                         continue
-                    return
+                    raise BusClosed("the bus ended")  # its clients are told, as on a close
         except asyncio.CancelledError:
             self._subscribed = None
             raise

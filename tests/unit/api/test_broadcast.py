@@ -11,6 +11,7 @@ from test_live_feed import Store, stored
 from tradeassist.api.broadcast import AlertBroadcaster, start_now
 from tradeassist.api.live import AlertJson
 from tradeassist.bus import InProcessBus
+from tradeassist.bus.base import BusClosed
 from tradeassist.store.alert_queries import AlertFilter
 
 
@@ -57,7 +58,7 @@ async def streaming(
         yield task
     finally:
         task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, OSError):
+        with contextlib.suppress(asyncio.CancelledError, OSError, BusClosed):
             await task
 
 
@@ -153,4 +154,17 @@ async def test_silent_clients_get_heartbeats() -> None:
         await asyncio.sleep(0.2)
 
     assert sock.heartbeats >= 2
+    await hub.close()
+
+
+async def test_every_client_is_told_when_the_bus_closes() -> None:
+    bus = InProcessBus()
+    store = Store(bus)
+    hub = AlertBroadcaster(bus, AlertJson())
+    sock = Socket()
+    async with streaming(hub, store, sock, AlertFilter(), None) as task:
+        await bus.close()
+
+        await asyncio.wait_for(asyncio.wait([task]), 1)
+        assert isinstance(task.exception(), BusClosed)
     await hub.close()
