@@ -1,4 +1,4 @@
-"""Alert commits in a process of their own, so a commit never waits for the event loop.
+"""Alert (and bar) commits in a process of their own, so a commit never waits for the event loop.
 
 The screener's event loop is busy most of the time: it takes batches from the
 feed process and runs the engine over them, holding the interpreter lock. A
@@ -19,10 +19,10 @@ while paused. A child that dies is started again at the next commit. The child
 ignores SIGINT and SIGTERM (the screener stops it by message, after the last
 commit) and leaves when the screener goes away.
 
-:class:`SqlAlertStore` is the real store: the standard ``sqlite3`` driver on
-SQLite, asyncpg on PostgreSQL (one autocommit statement per batch). On SQLite
-the child holds the :class:`WriteGate` around each transaction, the lock the
-bar writer holds around its own, since SQLite has one writer at a time.
+Completed bars go to the same process (:mod:`.store_process`), which writes
+them between alert commits in transactions of about a millisecond: one writer
+(SQLite has one at a time), and no bar statement built on the screener's loop.
+The store it writes to is an :class:`~.alert_store.AlertStore`.
 """
 
 from __future__ import annotations
@@ -32,9 +32,6 @@ import contextlib
 import logging
 import multiprocessing as mp
 import pickle
-import signal
-import sqlite3
-import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -43,42 +40,22 @@ from multiprocessing.connection import Connection
 from typing import Any, Protocol
 
 import numpy as np
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tradeassist.domain.alerts import Alert
 from tradeassist.errors import StorageError
-from tradeassist.live.bar_writer import BarUpsert
+from tradeassist.live.alert_store import AlertStore
+from tradeassist.live.store_process import serve
 from tradeassist.screener.bar_output import BarSet
-from tradeassist.store.alerts import StoredAlert, store_alerts, store_alerts_sync
-from tradeassist.store.database import (
-    create_engine,
-    create_sqlite_sync_engine,
-    is_postgres,
-    storage_errors,
-)
+from tradeassist.store.alerts import StoredAlert
 
-__all__ = ["AlertStore", "CommitOutcome", "Committer", "SqlAlertStore"]
+__all__ = ["CommitOutcome", "Committer"]
 
 log = logging.getLogger(__name__)
 
-_CHECKPOINT_S = 0.5
 _BAR_COLUMNS = ("slot", "start", "open", "high", "low", "close", "volume", "trades", "pv")
-_MAX_BARS_PENDING = 2_000_000
-# Bytes sent and not yet read by the commit process, at most: a pipe holds 64 KiB,
-# and a child busy with a commit must never make a send block the screener's loop.
+# Bytes sent and not yet read by the store process, at most: a pipe holds 64 KiB,
+# and a process busy with a commit must never make a send block the screener's loop.
 _WINDOW_BYTES = 48 * 1024
-# Bars: seconds one bar transaction should take (an alert may wait that long), the
-# chunk sizes, how long a stop may spend writing what is left, and the wait after
-# a failed bar write.
-_BAR_BUDGET_S = 0.001
-_FIRST_BAR_CHUNK = 200
-_MIN_BAR_CHUNK = 50
-_MAX_BAR_CHUNK = 5000
-_CLOSE_BAR_CHUNK = 10_000
-_BARS_CLOSE_S = 2.0
-_BARS_RETRY_S = 1.0
 _CTX = mp.get_context("spawn")
 
 
@@ -90,115 +67,6 @@ class _Pending(Protocol):
 
     @property
     def arrival_ns(self) -> int: ...
-
-
-class AlertStore(Protocol):
-    """Where the committer writes: made in the screener, used in the commit process
-    (so it must pickle)."""
-
-    async def open(self) -> None: ...
-
-    async def store(self, alerts: Sequence[Alert]) -> list[StoredAlert]:
-        """Commit ``alerts`` (idempotent); the rows stored now. StorageError when the
-        database cannot be used."""
-        ...
-
-    async def store_bars(self, bars: BarSet) -> None:
-        """Upsert completed one-minute bars. StorageError when the database cannot be
-        used."""
-        ...
-
-    async def close(self) -> None: ...
-
-
-class SqlAlertStore:
-    """Commits alerts and bars to ``database_url`` (see the module docstring)."""
-
-    def __init__(self, database_url: str) -> None:
-        self._url = database_url
-        self._postgres = is_postgres(database_url)
-        self._bars = BarUpsert(self._postgres)
-        self._pg: AsyncEngine | None = None
-        self._sqlite: Engine | None = None
-        self._checkpoints: _Checkpoints | None = None
-
-    async def open(self) -> None:
-        if self._postgres:
-            # Made on the commit process's loop: asyncpg's connections belong to the loop
-            # they were made on. No pre-ping: a dropped connection fails one commit,
-            # which the sink spools and retries. Autocommit: the alert insert takes the
-            # insert lock itself and a bar upsert is one statement, so each is its own
-            # transaction (no BEGIN, no COMMIT round trip).
-            engine = create_engine(self._url, pool_pre_ping=False, pool_size=1, max_overflow=1)
-            self._pg = engine.execution_options(isolation_level="AUTOCOMMIT")
-            return
-        self._sqlite = create_sqlite_sync_engine(self._url)
-        # Checkpoints copy the log into the database file and sync it: done on a thread
-        # of this process (SQLite lets writers go on meanwhile), never inside a commit.
-        event.listen(self._sqlite, "connect", _no_autocheckpoint)
-        database = self._sqlite.url.database
-        if database and database != ":memory:" and not database.startswith("file:"):
-            self._checkpoints = _Checkpoints(database)
-
-    async def store(self, alerts: Sequence[Alert]) -> list[StoredAlert]:
-        async with storage_errors(self._url, "store alerts"):
-            if self._pg is not None:
-                async with self._pg.connect() as conn:
-                    return await store_alerts(conn, alerts=alerts)
-            assert self._sqlite is not None, "open() first"
-            with self._sqlite.begin() as conn:
-                return store_alerts_sync(conn, alerts=alerts)
-
-    async def store_bars(self, bars: BarSet) -> None:
-        if not len(bars):
-            return
-        sql, parameters = self._bars.statement(bars)
-        async with storage_errors(self._url, "store bars"):
-            if self._pg is not None:
-                async with self._pg.connect() as conn:
-                    await conn.exec_driver_sql(sql, parameters)
-                return
-            assert self._sqlite is not None, "open() first"
-            with self._sqlite.begin() as conn:
-                conn.exec_driver_sql(sql, parameters)
-
-    async def close(self) -> None:
-        if self._checkpoints is not None:
-            self._checkpoints.close()
-        if self._pg is not None:
-            await self._pg.dispose()
-        if self._sqlite is not None:
-            self._sqlite.dispose()
-
-
-def _no_autocheckpoint(dbapi_connection: Any, _record: Any) -> None:
-    dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
-
-
-class _Checkpoints:
-    """Checkpoints a SQLite database's write-ahead log every ``_CHECKPOINT_S`` seconds."""
-
-    def __init__(self, path: str) -> None:
-        self._path = path
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="wal-checkpoints", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        try:
-            conn = sqlite3.connect(self._path, timeout=_CHECKPOINT_S)
-        except sqlite3.Error:
-            return
-        try:
-            while not self._stop.wait(_CHECKPOINT_S):
-                with contextlib.suppress(sqlite3.Error):
-                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
-        finally:
-            conn.close()
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(2 * _CHECKPOINT_S)
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,163 +86,6 @@ class CommitOutcome:
     error: Exception | None = None
     sent_ns: list[int] = field(default_factory=list)
     started_ns: int = 0
-
-
-def _send(conn: Connection, *message: Any) -> None:
-    conn.send_bytes(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
-
-
-class _Server:
-    """The commit process: alerts first, bars when no alert waits."""
-
-    def __init__(self, store: AlertStore, conn: Connection, max_batch: int) -> None:
-        self._store = store
-        self._conn = conn
-        self._max_batch = max_batch
-        self._loop = asyncio.new_event_loop()
-        self._paused = False
-        self._read = 0  # bytes read, acknowledged to the screener (its send window)
-        self._symbols: tuple[str, ...] = ()
-        self._bars: deque[BarSet] = deque()
-        self._pending = 0
-        self._chunk = _FIRST_BAR_CHUNK
-        self._bars_retry_at = 0.0
-
-    def serve(self) -> None:
-        try:
-            self._loop.run_until_complete(self._store.open())
-            _send(self._conn, "ready", 0)
-            while self._step():
-                pass
-        except (EOFError, OSError, KeyboardInterrupt):
-            pass  # the screener is gone: nothing to answer
-        finally:
-            with contextlib.suppress(Exception):
-                self._loop.run_until_complete(self._store.close())
-            self._loop.close()
-
-    def _step(self) -> bool:
-        conn = self._conn
-        if self._bars and not conn.poll() and time.monotonic() >= self._bars_retry_at:
-            self._write_bars(self._chunk, adapt=True)
-            return True
-        if self._bars and not conn.poll(max(0.0, self._bars_retry_at - time.monotonic())):
-            return True
-        messages = [self._recv()]
-        while len(messages) < self._max_batch and conn.poll():
-            messages.append(self._recv())
-        _send(conn, "read", self._read)
-        seqs: list[int] = []
-        alerts: list[Alert] = []
-        for kind, seq, *body in messages:
-            if kind == "stop":
-                self._commit(seqs, alerts)
-                self._finish_bars()
-                _send(conn, "stopped", 0, self._pending)
-                return False
-            if kind == "resume":
-                self._paused = False
-            elif kind == "bars":
-                self._add_bars(*body)
-            elif kind == "call":
-                try:
-                    _send(conn, "called", seq, *self._run(body[0]))
-                except Exception as exc:
-                    _send(conn, "call_failed", seq, _portable(exc))
-            elif self._paused:
-                _send(conn, "skipped", seq)
-            else:
-                seqs.append(seq)
-                alerts.extend(body[0])
-        self._commit(seqs, alerts)
-        return True
-
-    def _recv(self) -> tuple[Any, ...]:
-        data = self._conn.recv_bytes()
-        self._read += len(data)
-        message: tuple[Any, ...] = pickle.loads(data)
-        return message
-
-    def _run(self, alerts: list[Alert]) -> tuple[list[StoredAlert], int, int]:
-        started = time.perf_counter_ns()
-        stored = self._loop.run_until_complete(self._store.store(alerts))
-        return stored, started, time.perf_counter_ns()
-
-    def _commit(self, seqs: list[int], alerts: list[Alert]) -> None:
-        if not seqs:
-            return
-        try:
-            _send(self._conn, "done", seqs, *self._run(alerts))
-        except Exception as exc:
-            self._paused = True
-            _send(self._conn, "failed", seqs, _portable(exc))
-
-    def _add_bars(self, symbols: tuple[str, ...], columns: Any, reset: bool) -> None:
-        if reset or symbols:
-            self._symbols = symbols if reset else self._symbols + symbols
-        bars = BarSet(self._symbols, *columns)
-        self._bars.append(bars)
-        self._pending += len(bars)
-        dropped = 0
-        while self._pending > _MAX_BARS_PENDING and len(self._bars) > 1:
-            oldest = self._bars.popleft()  # a restart's replay rebuilds them anyway
-            self._pending -= len(oldest)
-            dropped += len(oldest)
-        if dropped:
-            _send(self._conn, "dropped", 0, dropped)
-
-    def _take(self, size: int) -> BarSet:
-        parts: list[BarSet] = []
-        while self._bars and size > 0:
-            first = self._bars[0]
-            if len(first) <= size:
-                parts.append(self._bars.popleft())
-            else:
-                parts.append(first.part(0, size))
-                self._bars[0] = first.part(size, len(first))
-            size -= len(parts[-1])
-        return BarSet.concat(parts)
-
-    def _write_bars(self, size: int, *, adapt: bool) -> bool:
-        chunk = self._take(size)
-        started = time.perf_counter()
-        try:
-            self._loop.run_until_complete(self._store.store_bars(chunk))
-        except Exception as exc:
-            self._bars.appendleft(chunk)
-            self._bars_retry_at = time.monotonic() + _BARS_RETRY_S
-            _send(self._conn, "bars_failed", 0, str(exc))
-            return False
-        took = time.perf_counter() - started
-        self._pending -= len(chunk)
-        if adapt and len(chunk) == size and took > 0:
-            # Aim each bar transaction at the budget: an alert may wait that long.
-            scaled = int(size * _BAR_BUDGET_S / took)
-            self._chunk = max(_MIN_BAR_CHUNK, min(_MAX_BAR_CHUNK, scaled, 2 * size))
-        _send(self._conn, "bars", 0, len(chunk), self._pending)
-        return True
-
-    def _finish_bars(self) -> None:
-        """At a stop: write what is left in large chunks, for a while at most."""
-        until = time.monotonic() + _BARS_CLOSE_S
-        while self._bars and time.monotonic() < until:
-            if not self._write_bars(_CLOSE_BAR_CHUNK, adapt=False):
-                return
-
-
-def _child(store: AlertStore, conn: Connection, max_batch: int) -> None:
-    """The commit process's entry point."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    _Server(store, conn, max_batch).serve()
-
-
-def _portable(exc: Exception) -> Exception:
-    """``exc`` as it can cross the pipe: a StorageError as it is, anything else as a
-    RuntimeError naming it (the store's own exception types need not pickle)."""
-    if isinstance(exc, StorageError):
-        return StorageError(str(exc))
-    return RuntimeError(f"{type(exc).__name__}: {exc}")
 
 
 class Committer:
@@ -502,7 +213,7 @@ class Committer:
     def _spawn(self) -> None:
         ours, theirs = _CTX.Pipe(duplex=True)
         proc = _CTX.Process(
-            target=_child, args=(self._store, theirs, self._max_batch), name="alert-committer"
+            target=serve, args=(self._store, theirs, self._max_batch), name="alert-committer"
         )
         proc.daemon = True
         proc.start()

@@ -32,12 +32,8 @@ from dataclasses import dataclass
 
 from tradeassist.domain.alerts import Alert
 from tradeassist.errors import StorageError
-from tradeassist.live.committer import (
-    AlertStore,
-    CommitOutcome,
-    Committer,
-    SqlAlertStore,
-)
+from tradeassist.live.alert_store import AlertStore, SqlAlertStore
+from tradeassist.live.committer import CommitOutcome, Committer
 from tradeassist.live.metrics import LiveMetrics, ScreenerStatus
 from tradeassist.live.publisher import Publisher
 from tradeassist.live.spool import AlertSpool

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tradeassist.bus.memory import InProcessBus
 from tradeassist.domain.alerts import Alert
-from tradeassist.live.committer import SqlAlertStore
+from tradeassist.live.alert_store import SqlAlertStore
 from tradeassist.live.metrics import LiveMetrics, ScreenerStatus
 from tradeassist.live.publisher import Publisher
 from tradeassist.live.sink import AlertSink, PendingAlert
