@@ -79,9 +79,9 @@ class SqlAlertStore:
         self._sqlite = create_sqlite_sync_engine(self._url)
         # Checkpoints copy the log into the database file and sync it: done on a thread
         # of this process (SQLite lets writers go on meanwhile), never inside a commit.
-        event.listen(self._sqlite, "connect", _no_autocheckpoint)
         database = self._sqlite.url.database
         if database and database != ":memory:" and not database.startswith("file:"):
+            event.listen(self._sqlite, "connect", _no_autocheckpoint)
             self._checkpoints = _Checkpoints(database)
 
     async def store(self, alerts: Sequence[Alert]) -> list[StoredAlert]:

@@ -41,7 +41,7 @@ _FIRST_BAR_CHUNK = 200
 _MIN_BAR_CHUNK = 50
 _MAX_BAR_CHUNK = 5000
 _CLOSE_BAR_CHUNK = 10_000
-_BARS_CLOSE_S = 2.0
+_BARS_CLOSE_S = 1.5  # within the sink's 2 s wait for this process at a stop
 _BARS_RETRY_S = 1.0
 
 
