@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tradeassist.domain.alerts import Alert
-from tradeassist.live.bar_writer import BarUpsert
+from tradeassist.live.bar_upsert import BarUpsert
 from tradeassist.screener.bar_output import BarSet
 from tradeassist.store.alerts import StoredAlert, store_alerts, store_alerts_sync
 from tradeassist.store.database import (

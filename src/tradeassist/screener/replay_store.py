@@ -26,7 +26,7 @@ class ReplayStore:
     """Buffers alerts and bars and writes them to ``url`` when a batch fills."""
 
     def __init__(self, url: str) -> None:
-        from tradeassist.live.bar_writer import BarUpsert
+        from tradeassist.live.bar_upsert import BarUpsert
         from tradeassist.store.database import create_engine, is_postgres, session_factory
 
         self._url = url

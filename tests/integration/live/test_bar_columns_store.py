@@ -2,7 +2,7 @@
 
 The reference is the engine's former conversion (one ``Bar`` per row, Python
 int arithmetic) written through the ORM's ``upsert_bars``; ``replay --store``'s
-``ReplayStore`` and the live ``BarWriter`` now write the columns directly.
+``ReplayStore`` and the live store process's ``SqlAlertStore`` write the columns directly.
 """
 
 from __future__ import annotations
@@ -17,8 +17,7 @@ from sqlalchemy import text
 from tradeassist.domain.bars import Bar
 from tradeassist.feeds.dbn_file import open_dbn
 from tradeassist.feeds.reference import load_reference
-from tradeassist.live.bar_writer import BarWriter
-from tradeassist.live.metrics import LiveMetrics, ScreenerStatus
+from tradeassist.live.alert_store import SqlAlertStore
 from tradeassist.market_calendar import trading_calendar
 from tradeassist.screener.bar_output import BarSet
 from tradeassist.screener.config import ScreenerConfig
@@ -26,7 +25,7 @@ from tradeassist.screener.engine import ScreenerEngine
 from tradeassist.screener.layout import BAR_COLUMNS
 from tradeassist.screener.replay_store import ReplayStore
 from tradeassist.store.bars import upsert_bars
-from tradeassist.store.database import create_engine, is_postgres, session_factory
+from tradeassist.store.database import create_engine, session_factory
 
 Rows = list[tuple[str, str, str]]
 _ROWS = (
@@ -99,29 +98,15 @@ async def store_objects(url: str, bars: list[Bar]) -> None:
         await engine.dispose()
 
 
-async def store_live(url: str, sets: list[BarSet]) -> BarWriter:
-    engine = create_engine(url)
+async def store_live(url: str, sets: list[BarSet]) -> None:
+    """The bars as the live store process writes them, one set at a time."""
+    store = SqlAlertStore(url)
+    await store.open()
     try:
-        writer = BarWriter(
-            session_factory(engine),
-            database_url=url,
-            metrics=LiveMetrics(),
-            status=ScreenerStatus(),
-            budget_s=0.002,
-            write_lock=None if is_postgres(url) else asyncio.Lock(),
-            alerts_waiting=lambda: False,
-            database_down=lambda: False,
-            on_outage=lambda exc: None,
-        )
-        running = asyncio.create_task(writer.run())
         for bars in sets:
-            writer.submit(bars)
-            await asyncio.sleep(0)
-        writer.close()
-        await asyncio.wait_for(running, 30)
-        return writer
+            await store.store_bars(bars)
     finally:
-        await engine.dispose()
+        await store.close()
 
 
 def test_replay_store_and_live_writer_store_the_object_paths_rows(
@@ -139,11 +124,10 @@ def test_replay_store_and_live_writer_store_the_object_paths_rows(
             store.add([], bars)
         store.flush()
     replayed = asyncio.run(stored_rows(database_url, clear=True))
-    writer = asyncio.run(store_live(database_url, sets))
+    asyncio.run(store_live(database_url, sets))
     live = asyncio.run(stored_rows(database_url))
 
     # Assert: the same rows, byte for byte, every bar stored once per key
     assert total > 1_000 and len(expected) == total - 1  # one key was repeated
     assert replayed == expected
     assert live == expected
-    assert writer.pending == 0

@@ -1,8 +1,7 @@
-"""The bar writer's bulk upsert stores what the ORM path stores, under the same keys."""
+"""The live store's bulk bar upsert stores what the ORM path stores, under the same keys."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import math
 from collections.abc import AsyncIterator
@@ -13,8 +12,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tradeassist.domain.bars import Bar
-from tradeassist.live.bar_writer import BarWriter, bar_document, minute_start
-from tradeassist.live.metrics import LiveMetrics, ScreenerStatus
+from tradeassist.live.alert_store import SqlAlertStore
+from tradeassist.live.bar_upsert import bar_document, minute_start
 from tradeassist.screener.bar_output import BarSet
 from tradeassist.store.bars import list_bars, upsert_bars
 from tradeassist.store.database import create_engine, session_factory
@@ -39,24 +38,14 @@ async def sessions(tmp_path: Path) -> AsyncIterator[async_sessionmaker[AsyncSess
     await engine.dispose()
 
 
-async def write(sessions: async_sessionmaker[AsyncSession], bars: list[Bar]) -> BarWriter:
-    status = ScreenerStatus()
-    writer = BarWriter(
-        sessions,
-        database_url="sqlite+aiosqlite:///bars.db",
-        metrics=LiveMetrics(),
-        status=status,
-        budget_s=0.002,
-        write_lock=asyncio.Lock(),
-        alerts_waiting=lambda: False,
-        database_down=lambda: False,
-        on_outage=lambda exc: None,
-    )
-    running = asyncio.create_task(writer.run())
-    writer.submit(BarSet.of_bars(bars))
-    writer.close()
-    await asyncio.wait_for(running, 5)
-    return writer
+async def write(url: str, bars: list[Bar]) -> None:
+    """The bars through the live store process's store (as it writes them between alerts)."""
+    store = SqlAlertStore(url)
+    await store.open()
+    try:
+        await store.store_bars(BarSet.of_bars(bars))
+    finally:
+        await store.close()
 
 
 @pytest.mark.parametrize("vwap", [10.5, 1 / 3, math.nan, math.inf])
@@ -82,7 +71,7 @@ def test_minute_start_is_aware_utc() -> None:
 
 
 async def test_written_bars_read_back_and_replace_orm_rows(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: async_sessionmaker[AsyncSession], tmp_path: Path
 ) -> None:
     # Arrange: a bar stored through the ORM path (as `replay --store` does)
     async with sessions() as s, s.begin():
@@ -91,7 +80,7 @@ async def test_written_bars_read_back_and_replace_orm_rows(
     bars += [make_bar(f"S{i}", i % 390, 12.0) for i in range(3_000)]
 
     # Act
-    writer = await write(sessions, bars)
+    await write(f"sqlite+aiosqlite:///{(tmp_path / 'bars.db').as_posix()}", bars)
 
     # Assert: one row per key, the newest values, read back by the API's query
     async with sessions() as s:
@@ -100,4 +89,3 @@ async def test_written_bars_read_back_and_replace_orm_rows(
     assert [(b.start_ns, b.close) for b in aapl] == [(_OPEN, 10.4), (_OPEN + _MINUTE, 10.6)]
     assert aapl[1].vwap == pytest.approx(10.55) and aapl[0] == bars[0]
     assert others == [bars[-1]]
-    assert writer.pending == 0
