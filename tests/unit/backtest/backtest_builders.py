@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import types
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import databento_dbn as dbn
 import numpy as np
 import numpy.typing as npt
 
+from dbn_files import dbn_header
 from tradeassist.backtest.bars import BarArrays
 from tradeassist.domain.alerts import Alert
 from tradeassist.domain.bars import Bar
@@ -82,28 +82,7 @@ def write_dbn(
     path: Path, records: npt.NDArray[np.void], symbols: dict[str, int], day: dt.date = DAY
 ) -> Path:
     """A real DBN (MBP-1) file of ``records`` with symbology for ``day``."""
-    mappings = [
-        types.SimpleNamespace(
-            raw_symbol=sym,
-            intervals=[
-                types.SimpleNamespace(
-                    start_date=day, end_date=day + dt.timedelta(days=1), symbol=str(iid)
-                )
-            ],
-        )
-        for sym, iid in symbols.items()
-    ]
     start = int(records["ts_event"][0]) if len(records) else et("04:00", day)
-    meta = dbn.Metadata(
-        dataset="XNAS.ITCH",
-        start=start,
-        schema=dbn.Schema.MBP_1,
-        stype_in=dbn.SType.RAW_SYMBOL,
-        stype_out=dbn.SType.INSTRUMENT_ID,
-        symbols=list(symbols),
-        partial=[],
-        not_found=[],
-        mappings=mappings,
-    )
-    path.write_bytes(bytes(meta.encode()) + records.tobytes())
+    header = dbn_header(dbn.Schema.MBP_1, symbols, day, start, "XNAS.ITCH")
+    path.write_bytes(header + records.tobytes())
     return path
