@@ -183,10 +183,23 @@ async def spent_since(
 
 
 async def list_messages(
-    session: AsyncSession, *, user_id: str | None = None, limit: int = 100
+    session: AsyncSession,
+    *,
+    user_id: str | None = None,
+    direction: str | None = None,
+    status: str | None = None,
+    before_id: int | None = None,
+    limit: int = 100,
 ) -> list[SmsMessageRow]:
-    """The newest messages, in and out (one user's, or everyone's for the console outbox)."""
+    """The newest messages, in and out (one user's, or everyone's for the console outbox);
+    ``before_id`` pages back."""
     query = select(SmsMessageRow).order_by(SmsMessageRow.id.desc()).limit(limit)
     if user_id is not None:
         query = query.where(SmsMessageRow.user_id == user_id)
+    if direction is not None:
+        query = query.where(SmsMessageRow.direction == direction)
+    if status is not None:
+        query = query.where(SmsMessageRow.status == status)
+    if before_id is not None:
+        query = query.where(SmsMessageRow.id < before_id)
     return list((await session.scalars(query)).all())

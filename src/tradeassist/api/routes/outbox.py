@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tradeassist.api.cursor import decode_cursor, encode_cursor
@@ -22,7 +21,7 @@ from tradeassist.api.schemas.outbox import (
     SmsMessagesPublic,
     UserMessageListParams,
 )
-from tradeassist.store.tables import SmsMessageRow
+from tradeassist.store.sms import list_messages
 
 __all__ = ["router"]
 
@@ -32,16 +31,15 @@ router = APIRouter(tags=["sms"], responses=ERROR_RESPONSES)
 async def _page(
     session: AsyncSession, params: UserMessageListParams, *, user_id: str | None
 ) -> SmsMessagesPublic:
-    query = select(SmsMessageRow).order_by(SmsMessageRow.id.desc()).limit(params.limit + 1)
-    if user_id is not None:
-        query = query.where(SmsMessageRow.user_id == user_id)
-    if params.direction is not None:
-        query = query.where(SmsMessageRow.direction == params.direction)
-    if params.status is not None:
-        query = query.where(SmsMessageRow.status == params.status)
-    if params.cursor:
-        query = query.where(SmsMessageRow.id < decode_cursor(params.cursor, "desc"))
-    rows = list((await session.scalars(query)).all())
+    before = decode_cursor(params.cursor, "desc") if params.cursor else None
+    rows = await list_messages(
+        session,
+        user_id=user_id,
+        direction=params.direction,
+        status=params.status,
+        before_id=before,
+        limit=params.limit + 1,
+    )
     more = len(rows) > params.limit
     rows = rows[: params.limit]
     return SmsMessagesPublic(
