@@ -161,6 +161,30 @@ def test_zstd_file_cut_mid_frame_is_truncated(tmp_path: Path, keep: float) -> No
         _read_all(cut)
 
 
+def test_zstd_file_cut_anywhere_after_its_header_is_truncated(tmp_path: Path) -> None:
+    # Blocks end every 20 records, so many cuts fall exactly between two blocks,
+    # where a decompressor reading straight into a buffer just stops.
+    records = _mbp1_records(400).tobytes()
+    compressor = zstandard.ZstdCompressor(write_checksum=True).compressobj()
+    data = compressor.compress(_metadata(dbn.Schema.MBP_1, ONE_SYMBOL))
+    data += compressor.flush(zstandard.COMPRESSOBJ_FLUSH_BLOCK)
+    block_ends = [len(data)]
+    for at in range(0, len(records), 20 * 80):
+        data += compressor.compress(records[at : at + 20 * 80])
+        data += compressor.flush(zstandard.COMPRESSOBJ_FLUSH_BLOCK)
+        block_ends.append(len(data))
+    data += compressor.flush(zstandard.COMPRESSOBJ_FLUSH_FINISH)
+    whole = tmp_path / "whole.dbn.zst"
+    whole.write_bytes(data)
+    assert _read_all(whole).tobytes() == records
+
+    cut = tmp_path / "cut.dbn.zst"
+    for end in sorted({*block_ends, *range(block_ends[0], len(data), 97), len(data) - 1}):
+        cut.write_bytes(data[:end])
+        with pytest.raises(DataFileError, match="truncated"):
+            _read_all(cut)
+
+
 def test_truncated_real_sample(tmp_path: Path) -> None:
     data = (DATA / "XNAS.ITCH" / "test_data.trades.dbn.zst").read_bytes()
     cut = tmp_path / "cut.dbn.zst"

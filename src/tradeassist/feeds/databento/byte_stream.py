@@ -2,21 +2,22 @@
 
 The caller owns one reusable buffer and asks for it to be filled; nothing here
 allocates per record. Compression is recognised by the zstd magic number, not
-by the file name. A zstd stream is decompressed incrementally with
-``zstandard``'s decompression object because, unlike its ``stream_reader``, it
-says whether the last frame was finished: a cut file must fail as truncated,
-not end quietly.
+by the file name. A zstd stream is decompressed by
+``zstandard``'s ``stream_reader`` straight into the caller's buffer; since that
+reader ends quietly where a cut file ends, a ``FrameWalker`` follows the frames
+over the same compressed bytes, so that a cut file fails as truncated.
 """
 
 from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import Protocol
+from typing import IO, Protocol, cast
 
 import zstandard
 
 from tradeassist.errors import DataFileError
+from tradeassist.feeds.databento.zstd_frames import FrameWalker, ZstdLayoutError
 
 __all__ = ["ByteStream", "open_byte_stream"]
 
@@ -60,61 +61,54 @@ class _PlainStream:
         self._raw.close()
 
 
+class _WalkedSource:
+    """The compressed file as the decompressor reads it, every byte shown to a FrameWalker."""
+
+    def __init__(self, raw: io.FileIO, path: Path) -> None:
+        self._raw = raw
+        self._path = path
+        self.walker = FrameWalker()
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self._raw.read(size)
+        if chunk:
+            try:
+                self.walker.feed(chunk)
+            except ZstdLayoutError as exc:
+                raise DataFileError(f"{self._path}: corrupt zstd data ({exc})") from None
+        return chunk or b""
+
+
 class _ZstdStream:
     def __init__(self, raw: io.FileIO, path: Path) -> None:
         self._raw = raw
         self._path = path
-        self._dctx = zstandard.ZstdDecompressor()
-        self._dobj = self._dctx.decompressobj()
-        self._in_frame = False  # bytes fed to the current frame, and it has not ended
-        self._pending = memoryview(b"")
-        self._pending_pos = 0
-
-    def _refill(self) -> bool:
-        """Decompress the next compressed chunk into ``_pending``; False at end of file."""
-        while True:
-            chunk = self._raw.read(_ZSTD_READ_SIZE)
-            if not chunk:
-                return False
-            pieces: list[bytes] = []
-            try:
-                while chunk:
-                    self._in_frame = True
-                    pieces.append(self._dobj.decompress(chunk))
-                    if not self._dobj.eof:
-                        break
-                    # Frame finished: later bytes start another frame (concatenated frames).
-                    chunk = self._dobj.unused_data
-                    self._dobj = self._dctx.decompressobj()
-                    self._in_frame = False
-            except zstandard.ZstdError as exc:
-                raise DataFileError(f"{self._path}: corrupt zstd data ({exc})") from exc
-            self._pending = memoryview(b"".join(pieces) if len(pieces) != 1 else pieces[0])
-            self._pending_pos = 0
-            if len(self._pending):
-                return True
+        self._source = _WalkedSource(raw, path)
+        self._reader = zstandard.ZstdDecompressor().stream_reader(
+            cast(IO[bytes], self._source),
+            read_size=_ZSTD_READ_SIZE,
+            read_across_frames=True,
+            closefd=False,
+        )
 
     def readinto(self, buffer: memoryview) -> int:
         filled = 0
-        while filled < len(buffer):
-            available = len(self._pending) - self._pending_pos
-            if available == 0:
-                if not self._refill():
+        try:
+            while filled < len(buffer):
+                got = self._reader.readinto(buffer[filled:])
+                if not got:
                     break
-                continue
-            take = min(available, len(buffer) - filled)
-            start = self._pending_pos
-            buffer[filled : filled + take] = self._pending[start : start + take]
-            self._pending_pos += take
-            filled += take
+                filled += got
+        except zstandard.ZstdError as exc:
+            raise DataFileError(f"{self._path}: corrupt zstd data ({exc})") from exc
         return filled
 
     def finish(self) -> None:
-        if self._in_frame:
+        if not self._source.walker.between_frames:
             raise DataFileError(f"{self._path}: truncated zstd data (the last frame is unfinished)")
 
     def close(self) -> None:
-        self._raw.close()
+        self._raw.close()  # the reader holds nothing else (closefd=False)
 
 
 def open_byte_stream(path: Path) -> ByteStream:
