@@ -13,13 +13,12 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy import select
 
+from replayed import replay_alerts
 from tradeassist.domain.alerts import Alert
 from tradeassist.feeds.databento.gateway import LoopbackGateway, generate_api_key
 from tradeassist.feeds.databento.live import LiveFeed, LiveFeedConfig
 from tradeassist.feeds.dbn_file import open_dbn
 from tradeassist.feeds.simulator import SimulationSpec, simulate_day
-from tradeassist.screener.replay import replay_file
-from tradeassist.settings import Settings
 from tradeassist.store.database import create_engine, session_factory
 from tradeassist.store.tables import AlertRow
 
@@ -42,18 +41,7 @@ def make_sim_day(out: Path, *, symbols: int = 60, records: int = 30_000) -> SimD
     result = simulate_day(SimulationSpec(symbols=symbols, records=records, seed=3), out=out)
     with open_dbn(result.dbn_path) as dbn_file:
         array = np.concatenate([b.copy() for b in dbn_file.iter_batches()])
-    jsonl = out.with_name("replay.jsonl")
-    replay_file(
-        result.dbn_path,
-        reference=result.reference_path,
-        out=jsonl,
-        corporate_actions=None,
-        settings=Settings(),
-        store=False,
-        speed=0.0,
-        progress=False,
-    )
-    replayed = [json.loads(line) for line in jsonl.read_text().splitlines()]
+    replayed = replay_alerts(result.dbn_path, result.reference_path, out.with_name("replay.jsonl"))
     assert len(replayed) > 50
     return SimDay(result.dbn_path, result.reference_path, array, replayed)
 

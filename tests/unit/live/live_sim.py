@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from replayed import replay_alerts
 from tradeassist.domain.alerts import Alert
 from tradeassist.feeds.dbn_file import open_dbn
 from tradeassist.feeds.reference import load_reference
@@ -17,8 +18,6 @@ from tradeassist.feeds.simulator import SimulationSpec, simulate_day
 from tradeassist.market_calendar import trading_calendar
 from tradeassist.screener.config import ScreenerConfig
 from tradeassist.screener.engine import ScreenerEngine
-from tradeassist.screener.replay import replay_file
-from tradeassist.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -40,18 +39,7 @@ def make_sim_day(out: Path) -> SimDay:
     with open_dbn(result.dbn_path) as dbn_file:
         records = np.concatenate([b.copy() for b in dbn_file.iter_batches()])
         symbols = dict(dbn_file.symbols)
-    jsonl = out.with_name("replay.jsonl")
-    replay_file(
-        result.dbn_path,
-        reference=result.reference_path,
-        out=jsonl,
-        corporate_actions=None,
-        settings=Settings(),
-        store=False,
-        speed=0.0,
-        progress=False,
-    )
-    replayed = [json.loads(line) for line in jsonl.read_text().splitlines()]
+    replayed = replay_alerts(result.dbn_path, result.reference_path, out.with_name("replay.jsonl"))
     assert len(replayed) > 50
     return SimDay(result.dbn_path, result.reference_path, records, symbols, replayed)
 
