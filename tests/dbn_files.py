@@ -54,3 +54,24 @@ def write_status(path: Path, rows: list[tuple[str, int, int, int]], day: dt.date
         recs[i]["is_trading"] = b"Y" if action == int(dbn.StatusAction.TRADING) else b"N"
     header = dbn_header(dbn.Schema.STATUS, symbols, day, min(r[1] for r in rows), "XNAS.ITCH")
     path.write_bytes(header + recs.tobytes())
+
+
+def write_halt_and_resume(
+    path: Path, records: np.ndarray, symbol: str, *, halt_at: float = 0.4, resume_at: float = 0.6
+) -> tuple[int, int]:
+    """A status file pausing ``symbol`` (a LULD pause) at the ``ts_recv`` of the record
+    ``halt_at`` of the way into ``records`` and resuming it ``resume_at`` of the way in,
+    with a halt of a symbol the data does not carry; returns (halt, resume) in UTC ns."""
+    recv = records["ts_recv"]
+    halt = int(recv[int(recv.shape[0] * halt_at)])
+    resume = int(recv[int(recv.shape[0] * resume_at)])
+    pause, trading = int(dbn.StatusAction.PAUSE), int(dbn.StatusAction.TRADING)
+    luld = int(dbn.StatusReason.LULD_PAUSE)
+    day = dt.datetime.fromtimestamp(halt // 1_000_000_000, tz=dt.UTC).date()
+    rows = [
+        (symbol, halt, pause, luld),
+        ("NOTINDATA", halt, pause, luld),
+        (symbol, resume, trading, 0),
+    ]
+    write_status(path, rows, day)
+    return halt, resume

@@ -1,7 +1,9 @@
 """The live path through the screener: feed batches in, alerts and bars to the sink.
 
 The same :class:`~tradeassist.screener.engine.ScreenerEngine` calls as replay
-(``set_symbols`` for mappings, ``process`` per batch, ``drain_bars``), with
+(``set_symbols`` for mappings, ``process_status_sets`` for a batch's status
+records, which come before its MBP-1 records, ``process_sets`` for those,
+``drain_bars``), with
 time taken from the records, so a live session over recorded data raises the
 alerts replay raises. Each alert keeps the arrival time of the record that
 triggered it (the engine's stream ordinal points back into the batch), so
@@ -61,30 +63,42 @@ class LivePipeline:
             mapping = self._shards.mapping(batch.symbols)
             if mapping:
                 self._engine.set_symbols(mapping)
-        records, arrivals = batch.records, batch.arrival_ns
-        total = records.shape[0]
-        if total == 0:
+        total = batch.records.shape[0]
+        if total == 0 and batch.status.shape[0] == 0:
             return
-        mask = self._shards.keep(records["instrument_id"])
-        if mask is not None:
-            records, arrivals = records[mask], arrivals[mask]
-        pending: list[PendingAlert] = []
-        if records.shape[0]:
-            sets = self._engine.process_sets(records)
-            pending = self._pending(sets, arrivals)
-            self._seen += records.shape[0]
+        pending = self._screen(batch.status, batch.status_arrival_ns, status=True)
+        pending += self._screen(batch.records, batch.arrival_ns, status=False)
         self._submit(pending, self._engine.drain_bars())
         m, status = self._metrics, self._status
         m.records.inc(total)
         m.alerts_raised.inc(len(pending))
         status.records += total
         status.alerts_raised += len(pending)
-        m.batch_screened((self._clock() - int(batch.arrival_ns.min())) / 1e9)
-        m.feed_lag.observe(max(0.0, (self._wall() - int(batch.records["ts_recv"][-1])) / 1e9))
+        first = min(int(a.min()) for a in (batch.arrival_ns, batch.status_arrival_ns) if a.size)
+        m.batch_screened((self._clock() - first) / 1e9)
+        if total:
+            m.feed_lag.observe(max(0.0, (self._wall() - int(batch.records["ts_recv"][-1])) / 1e9))
 
     def finish(self) -> None:
         """End of the session: complete every open bar and hand it over."""
         self._submit([], self._engine.finish())
+
+    def _screen(
+        self, records: npt.NDArray[np.void], arrivals: npt.NDArray[np.int64], *, status: bool
+    ) -> list[PendingAlert]:
+        """This shard's share of ``records`` (status or MBP-1) through the engine."""
+        if records.shape[0] == 0:
+            return []
+        mask = self._shards.keep(records["instrument_id"])
+        if mask is not None:
+            records, arrivals = records[mask], arrivals[mask]
+        if records.shape[0] == 0:
+            return []
+        engine = self._engine
+        sets = engine.process_status_sets(records) if status else engine.process_sets(records)
+        pending = self._pending(sets, arrivals)
+        self._seen += records.shape[0]
+        return pending
 
     def _pending(self, sets: list[AlertSet], arrivals: npt.NDArray[np.int64]) -> list[PendingAlert]:
         items: list[tuple[int, int, PendingAlert]] = []

@@ -1,16 +1,22 @@
-"""Feed batches through the live pipeline: replay's alerts, each with its record's arrival."""
+"""Feed batches through the live pipeline: replay's alerts (halts too), each with its record's
+arrival."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pytest
 from live_sim import SimDay, contract
 
+from dbn_files import write_halt_and_resume
+from replayed import replay_alerts
 from tradeassist.domain.alerts import Alert
 from tradeassist.domain.bars import Bar
 from tradeassist.feeds.databento.feed_types import FeedBatch
+from tradeassist.feeds.dbn_file import open_dbn
+from tradeassist.feeds.status_merge import merge_status, translate_ids
 from tradeassist.live.metrics import LiveMetrics, ScreenerStatus
 from tradeassist.live.pipeline import LivePipeline
 from tradeassist.live.shards import Shard, ShardFilter
@@ -72,3 +78,38 @@ def test_three_shards_together_raise_exactly_the_alerts_of_one(sim_day: SimDay) 
     assert merged == sorted((p.alert for p in whole.alerts), key=key)
     bars = sorted((b.symbol, b.start_ns) for part in parts for b in part.bars)
     assert bars == sorted((b.symbol, b.start_ns) for b in whole.bars)
+
+
+def test_status_records_in_batches_raise_replays_halts_in_order(
+    sim_day: SimDay, tmp_path: Path
+) -> None:
+    status_path = tmp_path / "status.dbn"
+    symbol = sim_day.replayed[0]["symbol"]
+    write_halt_and_resume(status_path, sim_day.records, symbol)
+    expected = replay_alerts(
+        sim_day.dbn, sim_day.reference, tmp_path / "replay.jsonl", status=status_path
+    )
+    with open_dbn(status_path) as status_file:
+        status = translate_ids(
+            next(status_file.iter_status()),
+            lambda _: status_file.symbols,
+            lambda _: sim_day.symbols,
+        )
+    out = Collect()
+    pipeline = LivePipeline(
+        sim_day.engine(), ShardFilter(None), out, LiveMetrics(), ScreenerStatus()
+    )
+    records = sim_day.records
+    pipeline.on_batch(FeedBatch(records[:0], np.empty(0, np.int64), sim_day.symbols))
+    batches = (records[i : i + 1000] for i in range(0, records.shape[0], 1000))
+    for kind, part in merge_status(batches, [status]):
+        arrivals = np.zeros(part.shape[0], np.int64)
+        if kind == "status":  # a batch of status records only, as the feed hands them over
+            pipeline.on_batch(FeedBatch(records[:0], arrivals[:0], {}, part, arrivals))
+        else:
+            pipeline.on_batch(FeedBatch(part, arrivals))
+    pipeline.finish()
+
+    got = contract([p.alert for p in out.alerts])
+    assert [a["alert_type"] for a in got if a["symbol"] == symbol].count("trading_halt") == 1
+    assert got == expected  # same alerts, same fields, same order as replay --status

@@ -74,3 +74,45 @@ def test_records_are_copies_that_outlive_the_input() -> None:
 def test_a_stream_that_is_not_dbn_is_a_feed_error() -> None:
     with pytest.raises(FeedError, match="DBN"):
         DbnStreamDecoder().decode(b"HTTP/1.1 400 Bad Request\r\n")
+
+
+@pytest.mark.parametrize("piece_size", [1, 13, 40, 100_000])
+def test_status_records_of_a_mixed_stream_come_out_as_arrays_in_place(piece_size: int) -> None:
+    _, records = session_bytes()
+    status = np.zeros(3, dtype=parsing.STATUS_DTYPE)
+    status["length"] = parsing.STATUS_DTYPE.itemsize // 4
+    status["rtype"] = parsing.RTYPE_STATUS
+    status["instrument_id"] = 7
+    status["ts_event"] = status["ts_recv"] = T0 + np.arange(3)
+    status["action"] = [int(dbn.StatusAction.HALT), int(dbn.StatusAction.TRADING), 0]
+    data = (
+        wire.metadata_header("XNAS.ITCH", T0, schema=None)  # two schemas: schema undefined
+        + records[:10].tobytes()
+        + status[:2].tobytes()  # a run of two
+        + records[10:20].tobytes()
+        + status[2:].tobytes()
+        + records[20:].tobytes()
+    )
+    decoder = DbnStreamDecoder()
+    pieces: list[object] = []
+    for start in range(0, len(data), piece_size):
+        pieces += decoder.decode(data[start : start + piece_size])
+
+    kinds: list[tuple[str, list[int]]] = []
+    for piece in pieces:
+        assert isinstance(piece, np.ndarray)
+        kind = "status" if piece.dtype == parsing.STATUS_DTYPE else "mbp-1"
+        values = (piece["action"] if kind == "status" else piece["sequence"]).tolist()
+        if kinds and kinds[-1][0] == kind:
+            kinds[-1][1].extend(values)
+        else:
+            kinds.append((kind, values))
+    assert kinds == [
+        ("mbp-1", list(range(10))),
+        ("status", status["action"][:2].tolist()),
+        ("mbp-1", list(range(10, 20))),
+        ("status", [0]),
+        ("mbp-1", list(range(20, 25))),
+    ]
+    assert decoder.unexpected == 0 and decoder.metadata is not None
+    assert decoder.metadata.schema is None

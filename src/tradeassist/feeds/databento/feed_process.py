@@ -5,9 +5,10 @@ thread, about 2 microseconds each: at 200,000 records per second that is
 nearly half of what one interpreter lock can give. :class:`ProcessFeed` runs
 the whole :class:`~.live.LiveFeed` (client, decoding, supervision, replay
 guard) in a child process and receives its batches as raw bytes (records,
-arrival times, mappings), so the screener's process keeps its lock for the
-engine and the store. Arrival times are ``time.perf_counter_ns()``, which is
-the system-wide monotonic clock on Linux, so they compare across processes.
+status records, arrival times, mappings), so the screener's process keeps its
+lock for the engine and the store. Arrival times are
+``time.perf_counter_ns()``, which is the system-wide monotonic clock on Linux,
+so they compare across processes.
 
 The child ignores SIGINT and SIGTERM (the parent stops it by message, after
 everything it received is handed over) and stops by itself when the parent
@@ -38,7 +39,7 @@ from tradeassist.feeds.databento.live import LiveFeed, LiveFeedConfig
 
 __all__ = ["ProcessFeed"]
 
-_HEAD = struct.Struct("<cII")  # kind, records, bytes of JSON (mappings or a document)
+_HEAD = struct.Struct("<cIII")  # kind, records, status records, bytes of JSON
 _BATCH, _STATUS, _ERROR, _DONE, _STOP = b"B", b"S", b"E", b"D", b"X"
 _STATUS_EVERY_S = 0.25
 _ERRORS: dict[str, type[TradeAssistError]] = {
@@ -48,22 +49,37 @@ _ERRORS: dict[str, type[TradeAssistError]] = {
 }
 
 
-def _message(kind: bytes, document: Any = None, records: int = 0, body: bytes = b"") -> bytes:
+def _message(
+    kind: bytes, document: Any = None, records: int = 0, body: bytes = b"", status: int = 0
+) -> bytes:
     text = b"" if document is None else json.dumps(document).encode()
-    return _HEAD.pack(kind, records, len(text)) + text + body
+    return _HEAD.pack(kind, records, status, len(text)) + text + body
 
 
 def _encode_batch(batch: FeedBatch) -> bytes:
     symbols = {str(k): v for k, v in batch.symbols.items()}
-    body = batch.records.tobytes() + batch.arrival_ns.astype(np.int64, copy=False).tobytes()
-    return _message(_BATCH, symbols, batch.records.shape[0], body)
+    body = b"".join(
+        (
+            batch.records.tobytes(),
+            batch.arrival_ns.astype(np.int64, copy=False).tobytes(),
+            batch.status.tobytes(),
+            batch.status_arrival_ns.astype(np.int64, copy=False).tobytes(),
+        )
+    )
+    return _message(_BATCH, symbols, batch.records.shape[0], body, batch.status.shape[0])
 
 
-def _decode_batch(records: int, document: Any, body: memoryview) -> FeedBatch:
-    size = records * parsing.MBP1_DTYPE.itemsize
-    array = np.frombuffer(body[:size], dtype=parsing.MBP1_DTYPE).copy()
-    arrivals = np.frombuffer(body[size:], dtype=np.int64).copy()
-    return FeedBatch(array, arrivals, {int(k): str(v) for k, v in document.items()})
+def _decode_batch(records: int, halts: int, document: Any, body: memoryview) -> FeedBatch:
+    a = records * parsing.MBP1_DTYPE.itemsize
+    b = a + records * 8
+    c = b + halts * parsing.STATUS_DTYPE.itemsize
+    return FeedBatch(
+        np.frombuffer(body[:a], dtype=parsing.MBP1_DTYPE).copy(),
+        np.frombuffer(body[a:b], dtype=np.int64).copy(),
+        {int(k): str(v) for k, v in document.items()},
+        np.frombuffer(body[b:c], dtype=parsing.STATUS_DTYPE).copy(),
+        np.frombuffer(body[c:], dtype=np.int64).copy(),
+    )
 
 
 def _child(config: LiveFeedConfig, key: str, conn: Connection) -> None:
@@ -176,11 +192,11 @@ class ProcessFeed:
         on_batch: BatchHandler,
         finished: asyncio.Future[TradeAssistError | None],
     ) -> None:
-        kind, records, length = _HEAD.unpack_from(data)
+        kind, records, halts, length = _HEAD.unpack_from(data)
         view = memoryview(data)[_HEAD.size :]
         document: Any = json.loads(bytes(view[:length])) if length else {}
         if kind == _BATCH:
-            on_batch(_decode_batch(records, document, view[length:]))
+            on_batch(_decode_batch(records, halts, document, view[length:]))
         elif kind in (_STATUS, _DONE):
             for name, value in document.items():
                 setattr(self._status, name, value)

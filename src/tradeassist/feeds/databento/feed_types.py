@@ -10,7 +10,17 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
+from tradeassist.feeds.databento import parsing
+
 __all__ = ["BatchHandler", "FeedBatch", "FeedStatus", "MarketFeed"]
+
+
+def _no_status() -> npt.NDArray[np.void]:
+    return np.empty(0, parsing.STATUS_DTYPE)
+
+
+def _no_arrivals() -> npt.NDArray[np.int64]:
+    return np.empty(0, np.int64)
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,11 +31,16 @@ class FeedBatch:
     ``arrival_ns`` holds, per record, when its bytes reached this process
     (``time.perf_counter_ns()``); ``symbols`` maps instrument ids announced
     before these records (apply it first; ids are unique within a day only).
+    ``status`` holds the trading-status records (``parsing.STATUS_DTYPE``: halts,
+    resumptions) that came after the mappings and before ``records`` (screen them
+    second), with their ``status_arrival_ns``; empty unless the feed asks for them.
     """
 
     records: npt.NDArray[np.void]
     arrival_ns: npt.NDArray[np.int64]
     symbols: Mapping[int, str] = field(default_factory=dict)
+    status: npt.NDArray[np.void] = field(default_factory=_no_status)
+    status_arrival_ns: npt.NDArray[np.int64] = field(default_factory=_no_arrivals)
 
 
 BatchHandler = Callable[[FeedBatch], None]
@@ -41,6 +56,7 @@ class FeedStatus:
     sessions: int = 0
     reconnects: int = 0
     records: int = 0
+    status_records: int = 0  # trading-status records (halts, resumptions)
     duplicates_dropped: int = 0
     gateway_warnings: int = 0
     last_data_at: float | None = None  # any bytes (records or heartbeats)

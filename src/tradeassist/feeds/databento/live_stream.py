@@ -6,8 +6,10 @@ writes each record's bytes to the stream given to ``add_stream``. A
 iteration) into a chunk stamped with its arrival time and hands it over to
 the :class:`ChunkOutbox`, thread-safely. On the feed's event loop the
 :class:`StreamConsumer` decodes chunks into record arrays, drops what an
-intraday replay sends again (:class:`ReplayGuard`), tracks symbol mappings and
-gateway messages, and hands :class:`FeedBatch` es to the screener.
+intraday replay sends again (:class:`ReplayGuard`, one per schema), tracks
+symbol mappings and gateway messages, and hands :class:`FeedBatch` es to the
+screener. Status records (halts) keep their place among the MBP-1 records: a
+batch holds the status records that come before its MBP-1 records.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import databento_dbn as dbn
 import numpy as np
@@ -142,13 +145,16 @@ class ChunkStream:
 
 
 class _Batches:
-    """Accumulates admitted records and mappings into FeedBatches, in order."""
+    """Accumulates admitted records and mappings into FeedBatches, in order: a batch is
+    its mappings, then its status records, then its MBP-1 records."""
 
     def __init__(self, handler: BatchHandler, max_records: int) -> None:
         self._handler = handler
         self._max = max_records
         self._records: list[npt.NDArray[np.void]] = []
         self._arrivals: list[npt.NDArray[np.int64]] = []
+        self._status: list[npt.NDArray[np.void]] = []
+        self._status_arrivals: list[npt.NDArray[np.int64]] = []
         self._count = 0
         self._symbols: dict[int, str] = {}
 
@@ -160,24 +166,38 @@ class _Batches:
             if self._count >= self._max:
                 self.flush()
 
+    def status(self, records: npt.NDArray[np.void], arrival_ns: int) -> None:
+        if records.shape[0]:
+            if self._records:  # a batch's status records come before its MBP-1 records
+                self.flush()
+            self._status.append(records)
+            self._status_arrivals.append(np.full(records.shape[0], arrival_ns, dtype=np.int64))
+            self._count += records.shape[0]
+
     def mapping(self, interval: parsing.SymbolInterval) -> None:
-        if self._records:  # a mapping applies to the records after it only
+        if self._records or self._status:  # a mapping applies to the records after it only
             self.flush()
         self._symbols[interval.instrument_id] = interval.symbol
 
     def flush(self) -> None:
-        if not self._records and not self._symbols:
+        if not self._records and not self._symbols and not self._status:
             return
-        if len(self._records) == 1:
-            records, arrivals = self._records[0], self._arrivals[0]
-        elif self._records:
-            records, arrivals = np.concatenate(self._records), np.concatenate(self._arrivals)
-        else:
-            records = np.empty(0, parsing.MBP1_DTYPE)
-            arrivals = np.empty(0, np.int64)
-        batch = FeedBatch(records, arrivals, self._symbols)
+        records, arrivals = _joined(self._records, self._arrivals, parsing.MBP1_DTYPE)
+        status, status_arrivals = _joined(self._status, self._status_arrivals, parsing.STATUS_DTYPE)
+        batch = FeedBatch(records, arrivals, self._symbols, status, status_arrivals)
         self._records, self._arrivals, self._count, self._symbols = [], [], 0, {}
+        self._status, self._status_arrivals = [], []
         self._handler(batch)
+
+
+def _joined(
+    parts: list[npt.NDArray[np.void]], arrivals: list[npt.NDArray[np.int64]], dtype: np.dtype[Any]
+) -> tuple[npt.NDArray[np.void], npt.NDArray[np.int64]]:
+    if len(parts) == 1:
+        return parts[0], arrivals[0]
+    if parts:
+        return np.concatenate(parts), np.concatenate(arrivals)
+    return np.empty(0, dtype), np.empty(0, np.int64)
 
 
 class StreamConsumer:
@@ -192,9 +212,11 @@ class StreamConsumer:
         max_records: int,
         backlog_warn_bytes: int,
         on_message: Callable[[GatewayMessage], None] | None = None,
+        status_guard: ReplayGuard | None = None,
     ) -> None:
         self._outbox = outbox
         self._guard = guard
+        self._status_guard = status_guard if status_guard is not None else ReplayGuard()
         self._status = status
         self._max = max_records
         self._backlog_warn = backlog_warn_bytes
@@ -224,15 +246,23 @@ class StreamConsumer:
                     self._current = session
                     self._decoder = DbnStreamDecoder()
                     self._guard.begin_session(session.start)
+                    self._status_guard.begin_session(session.start)
                 self._decode(session, data, arrival, batches)
             batches.flush()
 
     def _decode(self, session: SessionState, data: bytes, arrival: int, batches: _Batches) -> None:
         status = self._status
         for piece in self._decoder.decode(data):
-            if isinstance(piece, np.ndarray):
+            if isinstance(piece, np.ndarray) and piece.dtype == parsing.STATUS_DTYPE:
+                fresh = self._status_guard.admit(piece)
+                status.duplicates_dropped = self._guard.dropped + self._status_guard.dropped
+                if fresh.shape[0]:
+                    session.received += fresh.shape[0]
+                    status.status_records += fresh.shape[0]
+                    batches.status(fresh, arrival)
+            elif isinstance(piece, np.ndarray):
                 fresh = self._guard.admit(piece)
-                status.duplicates_dropped = self._guard.dropped
+                status.duplicates_dropped = self._guard.dropped + self._status_guard.dropped
                 if fresh.shape[0]:
                     session.received += fresh.shape[0]
                     status.records += fresh.shape[0]

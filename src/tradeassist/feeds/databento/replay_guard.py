@@ -14,6 +14,11 @@ than ``start`` (a print reported over ``lookback`` late) would not be
 replayed, so ``lookback`` must exceed the longest reporting delay. Counts are
 kept per bucket of ``ts_event`` for the last few lookbacks only: memory is
 O(lookback / bucket), not O(records).
+
+A session subscribed to several schemas (MBP-1 and ``status``) is replayed
+schema by schema (Databento replays each schema from ``start`` and reports
+each one's catch-up), so each schema has a guard of its own, and every guard
+begins a session with the same ``start``: :func:`resume_start`.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import logging
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["ReplayGuard"]
+__all__ = ["ReplayGuard", "resume_start"]
 
 log = logging.getLogger(__name__)
 
@@ -97,13 +102,11 @@ class ReplayGuard:
         if self._max_ts is None or top > self._max_ts:
             self._max_ts = top
             self._prune()
-        last = records[-1]
-        self._last_key = (int(last["ts_event"]), int(last["instrument_id"]), int(last["sequence"]))
+        self._last_key = _key(records[-1])
         return records
 
     def _check(self, record: np.void) -> None:
-        key = (int(record["ts_event"]), int(record["instrument_id"]), int(record["sequence"]))
-        if key != self._expect:
+        if _key(record) != self._expect:
             self.mismatches += 1
             log.warning("the intraday replay did not line up with the records already received")
         self._expect = None
@@ -115,3 +118,18 @@ class ReplayGuard:
         horizon = (self._max_ts - 4 * self._lookback) // self._bucket - 1
         for b in [b for b in self._counts if b < horizon]:
             del self._counts[b]
+
+
+def _key(record: np.void) -> tuple[int, int, int]:
+    """What tells a record from its neighbours: times, instrument, and its sequence number
+    (records without one, such as status records, by ``ts_recv``)."""
+    names = record.dtype.names or ()
+    third = record["sequence"] if "sequence" in names else record["ts_recv"]
+    return int(record["ts_event"]), int(record["instrument_id"]), int(third)
+
+
+def resume_start(guards: list[ReplayGuard]) -> int | None:
+    """The replay start of the next subscription of every schema: from the latest event
+    any schema received (None before any record)."""
+    starts = [s for g in guards if (s := g.resume_start()) is not None]
+    return max(starts) if starts else None

@@ -2,7 +2,9 @@
 
 A session's stream is the metadata header, then records. MBP-1 records come
 out as numpy arrays of ``parsing.MBP1_DTYPE`` (runs of them found vectorised,
-as the file reader does); the records between them come out one by one:
+as the file reader does), trading-status records (a session subscribed to the
+``status`` schema too) as arrays of ``parsing.STATUS_DTYPE``, one per run; the
+other records come out one by one:
 symbol mappings as ``SymbolInterval``, system and error messages as
 :class:`GatewayMessage`. Bytes of an unfinished record wait for the next piece.
 """
@@ -30,6 +32,8 @@ _MBP1_HEADER: Final = (_MBP1_SIZE // 4) | (parsing.RTYPE_MBP_1 << 8)  # length a
 _HEADER_VIEW: Final = np.dtype(
     {"names": ["hd"], "formats": ["<u2"], "offsets": [0], "itemsize": _MBP1_SIZE}
 )
+_STATUS_SIZE: Final = parsing.STATUS_DTYPE.itemsize
+_STATUS_HEADER: Final = (_STATUS_SIZE // 4) | (parsing.RTYPE_STATUS << 8)
 _RTYPE_SYSTEM: Final = int(dbn.RType.SYSTEM)
 _RTYPE_ERROR: Final = int(dbn.RType.ERROR)
 _STREAM: Final = Path("<live stream>")
@@ -53,6 +57,16 @@ class GatewayMessage:
 
 
 Piece = npt.NDArray[np.void] | parsing.SymbolInterval | GatewayMessage
+"""An array of MBP-1 or of status records (tell them by ``dtype``), a mapping, or a message."""
+
+
+def _run(buf: bytes, pos: int, end: int, size: int, header: int) -> int:
+    """How many whole records of ``size`` bytes with ``header`` follow from ``pos`` (>= 1)."""
+    count = (end - pos) // size
+    view = np.dtype({"names": ["hd"], "formats": ["<u2"], "offsets": [0], "itemsize": size})
+    hd = np.frombuffer(buf, view, count=count, offset=pos)["hd"]
+    bad = hd != header
+    return int(bad.argmax()) if bad.any() else count
 
 
 class _Bytes(io.BytesIO):
@@ -111,6 +125,12 @@ class DbnStreamDecoder:
                 raise FeedError(f"corrupt record in the live stream (length {length})")
             if pos + length > end:
                 break
+            if length == _STATUS_SIZE and buf[pos + 1] == parsing.RTYPE_STATUS:
+                count = _run(buf, pos, end, _STATUS_SIZE, _STATUS_HEADER)
+                run = np.frombuffer(buf, parsing.STATUS_DTYPE, count=count, offset=pos)
+                out.append(run.copy())
+                pos += count * _STATUS_SIZE
+                continue
             piece = self._other(buf[pos : pos + length])
             if piece is not None:
                 out.append(piece)
