@@ -165,6 +165,7 @@ async def run_everything(
                         "databento_gateway": "127.0.0.1",
                         "databento_port": gateway_port,
                         "databento_dataset": gateway.source.dataset,
+                        "databento_status": "off",  # the simulated market has no halts
                     }
                 )
                 start_ns = trading_calendar().day_bounds_ns(market.day)[0]

@@ -8,7 +8,7 @@ line or an error message by accident.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     )
     databento_dataset: str = Field(
         default="EQUS.MINI", validation_alias=_env("TRADEASSIST_DATABENTO_DATASET")
+    )
+    databento_status: Literal["auto", "on", "off"] = Field(
+        default="auto",
+        validation_alias=_env("TRADEASSIST_DATABENTO_STATUS"),
+        description="Subscribe to trading status (halts) too: auto = when the dataset has it.",
     )
     databento_gateway: str | None = Field(
         default=None, validation_alias=_env("TRADEASSIST_DATABENTO_GATEWAY")

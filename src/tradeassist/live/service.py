@@ -27,7 +27,7 @@ from tradeassist.domain.alerts import parse_ns
 from tradeassist.errors import ConfigError, InputError
 from tradeassist.feeds.databento.feed_process import ProcessFeed
 from tradeassist.feeds.databento.feed_types import MarketFeed
-from tradeassist.feeds.databento.live import LiveFeedConfig
+from tradeassist.feeds.databento.live import LiveFeedConfig, wants_status
 from tradeassist.feeds.reference import load_reference
 from tradeassist.live.metrics import LiveMetrics, ScreenerStatus
 from tradeassist.live.pipeline import LivePipeline, warm_up
@@ -109,6 +109,7 @@ def live_feed(settings: Settings, *, start_ns: int | None = None) -> ProcessFeed
         raise ConfigError("DATABENTO_API_KEY is not set: the screener needs it to stream live data")
     config = LiveFeedConfig(
         dataset=settings.databento_dataset,
+        status=wants_status(settings.databento_dataset, settings.databento_status),
         gateway=settings.databento_gateway,
         port=settings.databento_port,
         start_ns=session_start_ns() if start_ns is None else start_ns,

@@ -9,6 +9,13 @@ for an intraday replay, otherwise from the market's live edge on), a "replay
 completed" message once a replay catches up, and heartbeats whenever nothing
 else was sent for the session's heartbeat interval.
 
+A session subscribed to ``status`` as well gets the source's status records
+merged in by ``ts_recv`` (a status record before MBP-1 records stamped at the
+same time, as ``replay --status`` merges them), under a metadata header whose
+schema is undefined (a mixed-schema stream, as Databento's gateway sends). A
+source without status records refuses that subscription, as the gateway does
+for a schema the dataset does not publish.
+
 Slow readers: with ``slow_reader_behavior=warn`` the session never skips a
 record and warns with a system message while it is over a second behind;
 otherwise (the gateway's default, ``skip``) it jumps to the live edge and says
@@ -20,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -28,6 +36,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tradeassist.feeds.databento import wire
+from tradeassist.feeds.status_merge import Piece, merge_status
 
 if TYPE_CHECKING:
     from tradeassist.feeds.databento.gateway import LoopbackGateway
@@ -35,7 +44,7 @@ if TYPE_CHECKING:
 __all__ = ["GatewaySession", "Subscription"]
 
 LSG_VERSION = "0.0.0-loopback"
-_SCHEMAS = ("mbp-1",)
+_SCHEMAS = ("mbp-1", "status")
 _SLICE_RECORDS = 4096
 _HANDSHAKE_TIMEOUT_S = 10.0
 _WARN_EVERY_S = 10.0
@@ -81,6 +90,7 @@ class GatewaySession:
     sent: int = 0
     _last_write: float = 0.0
     _last_warning: float = 0.0
+    _replayed: list[str] = field(default_factory=list)  # schemas replayed from a start
 
     async def run(self) -> None:
         """Talk to the client until it leaves or the gateway drops it."""
@@ -161,8 +171,13 @@ class GatewaySession:
         self.streaming = True
         starts = [s.start for s in self.subscriptions if s.start is not None]
         start = min(starts) if starts else None
-        self._write(wire.metadata_header(gw.source.dataset, _now_ns() if start is None else start))
-        bad = [s.schema for s in self.subscriptions if s.schema not in _SCHEMAS]
+        schemas = sorted({s.schema for s in self.subscriptions})
+        schema = schemas[0] if len(schemas) == 1 else None
+        self._write(
+            wire.metadata_header(gw.source.dataset, _now_ns() if start is None else start, schema)
+        )
+        available = _SCHEMAS if gw.source.status is not None else _SCHEMAS[:1]
+        bad = [s.schema for s in self.subscriptions if s.schema not in available]
         if bad or not self.subscriptions:
             what = bad[0] if bad else "nothing"
             self._fail(f"Subscription to {what} is not available here.", "INVALID_SUBSCRIPTION")
@@ -181,7 +196,8 @@ class GatewaySession:
         if gw.failure is not None:
             self._fail(*gw.failure)
             return
-        await self._send_records(start, allowed)
+        self._replayed = schemas if start is not None else []
+        await self._send_records(start, allowed, with_status="status" in schemas)
         while True:  # the file is exhausted: the market is quiet, heartbeats only
             await self._idle(self.heartbeat_s)
 
@@ -197,8 +213,16 @@ class GatewaySession:
             self._write(wire.system_record(_now_ns(), "Heartbeat", dbn.SystemCode.HEARTBEAT))
             await self.writer.drain()
 
+    def _pieces(self, with_status: bool) -> Iterator[Piece]:
+        """The source's records, with its status records merged in when asked for."""
+        source = self.gateway.source
+        data = source.batches(_SLICE_RECORDS)
+        if not with_status or source.status is None:
+            return (("data", batch) for batch in data)
+        return merge_status(data, [source.status])
+
     async def _send_records(
-        self, start: int | None, allowed: npt.NDArray[np.uint32] | None
+        self, start: int | None, allowed: npt.NDArray[np.uint32] | None, *, with_status: bool
     ) -> None:
         gw = self.gateway
         clock = gw.clock
@@ -207,7 +231,12 @@ class GatewaySession:
         skip_before = int(clock.published()) if start is None and clock.rate is not None else 0
         replaying = start is not None
         index = 0
-        for batch in gw.source.batches(_SLICE_RECORDS):
+        for kind, batch in self._pieces(with_status):
+            if kind == "status":  # published with the record before it: sent at once
+                chosen = self._select(batch, index, 0, start, allowed)
+                if chosen.shape[0]:
+                    self._write(chosen.tobytes())
+                continue
             pos, n = 0, batch.shape[0]
             while pos < n:
                 await gw.wait_while_stalled()
@@ -261,9 +290,9 @@ class GatewaySession:
         return part if keep is None or keep.all() else part[keep]
 
     def _replay_completed(self) -> None:
-        self._write(
-            wire.system_record(_now_ns(), "Finished mbp-1 replay", dbn.SystemCode.REPLAY_COMPLETED)
-        )
+        for schema in self._replayed:  # one message per replayed schema
+            message = f"Finished {schema} replay"
+            self._write(wire.system_record(_now_ns(), message, dbn.SystemCode.REPLAY_COMPLETED))
 
     def _slow(self, edge: int) -> int:
         """The reader is over a second behind: warn, or skip to ``edge``; returns skip-to."""

@@ -1,7 +1,9 @@
 """The supervised Databento Live feed: MBP-1 for every symbol, nothing missing, nothing twice.
 
 Each connection is a fresh official client (``databento.Live``) subscribed to
-MBP-1 over ``ALL_SYMBOLS``, with the ``warn`` slow-reader behaviour (the
+MBP-1 over ``ALL_SYMBOLS`` (and, with ``status``, to the ``status`` schema in the
+same session, so halts arrive in stream order among the MBP-1 records), with the
+``warn`` slow-reader behaviour (the
 gateway never skips records for us) and our own stream
 (:mod:`.live_stream`), so records arrive as byte chunks decoded into numpy
 batches, never as one Python object per record on our side.
@@ -43,14 +45,16 @@ from tradeassist.feeds.databento.live_stream import (
     SessionState,
     StreamConsumer,
 )
-from tradeassist.feeds.databento.replay_guard import ReplayGuard
+from tradeassist.feeds.databento.replay_guard import ReplayGuard, resume_start
 
-__all__ = ["DEFAULT_PORT", "LiveFeed", "LiveFeedConfig"]
+__all__ = ["DEFAULT_PORT", "STATUS_DATASETS", "LiveFeed", "LiveFeedConfig", "wants_status"]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_PORT = 13000
 """Databento's Live gateway port."""
+STATUS_DATASETS = frozenset({"XNAS.ITCH"})
+"""Datasets whose documented schemas include ``status`` (EQUS.MINI's do not)."""
 _NS = 1_000_000_000
 _TRANSIENT_PREFIXES = ("Connection to", "Authentication with")  # the client's network errors
 
@@ -61,10 +65,12 @@ class LiveFeedConfig:
 
     ``start_ns`` is the intraday replay start of the first subscription (None:
     live data only); later subscriptions resume from what was received.
-    ``gateway`` None is Databento's own gateway for ``dataset``.
+    ``gateway`` None is Databento's own gateway for ``dataset``. ``status``:
+    subscribe to the ``status`` schema too (the dataset must publish it).
     """
 
     dataset: str = "EQUS.MINI"
+    status: bool = False
     gateway: str | None = None
     port: int | None = None
     start_ns: int | None = None
@@ -81,6 +87,14 @@ class LiveFeedConfig:
         """Seconds to wait before retry ``attempt`` (0-based), with +-20% jitter."""
         base = min(self.backoff_max_s, self.backoff_initial_s * 2 ** min(attempt, 30))
         return float(base * random.uniform(0.8, 1.2))
+
+
+def wants_status(dataset: str, setting: str) -> bool:
+    """Whether to subscribe to ``status``: ``on``, ``off``, or ``auto`` (when ``dataset``
+    is one of :data:`STATUS_DATASETS`)."""
+    if setting == "auto":
+        return dataset.upper() in STATUS_DATASETS
+    return setting == "on"
 
 
 ClientFactory = Callable[..., Any]
@@ -104,6 +118,7 @@ class LiveFeed:
         self._factory = client_factory
         self._status = FeedStatus()
         self._guard = ReplayGuard(lookback_ns=int(config.replay_lookback_s * _NS))
+        self._status_guard = ReplayGuard(lookback_ns=int(config.replay_lookback_s * _NS))
         self._stopping: asyncio.Event | None = None
         self._numbers = itertools.count(1)
 
@@ -133,6 +148,7 @@ class LiveFeed:
             self._status,
             max_records=self._config.max_batch_records,
             backlog_warn_bytes=self._config.backlog_warn_bytes,
+            status_guard=self._status_guard,
         )
         consuming = asyncio.create_task(consumer.run(on_batch, stopping.is_set), name="feed-decode")
         try:
@@ -155,8 +171,8 @@ class LiveFeed:
         assert self._stopping is not None
         attempt = 0
         while not self._stopping.is_set() and not consuming.done():
-            seen = self._guard.latest_ts_event is not None
-            start = self._guard.resume_start() if seen else self._config.start_ns
+            resume = resume_start([self._guard, self._status_guard])
+            start = self._config.start_ns if resume is None else resume
             session = SessionState(next(self._numbers), start)
             self._status.state = "connecting"
             client = await self._connect(session, outbox)
@@ -217,13 +233,16 @@ class LiveFeed:
                 slow_reader_behavior="warn",
             )
             client.add_stream(cast(IO[bytes], stream))
-            client.subscribe(
-                dataset=cfg.dataset,
-                schema="mbp-1",
-                stype_in="raw_symbol",
-                symbols="ALL_SYMBOLS",
-                start=session.start,
-            )
+            # Status in the same session, from the same replay start: one stream, in the
+            # gateway's order (the metadata's schema is then undefined: mixed records).
+            for schema in ("mbp-1", "status") if cfg.status else ("mbp-1",):
+                client.subscribe(
+                    dataset=cfg.dataset,
+                    schema=schema,
+                    stype_in="raw_symbol",
+                    symbols="ALL_SYMBOLS",
+                    start=session.start,
+                )
             client.start()
             return client
 
