@@ -17,7 +17,7 @@ from replayed import replay_alerts
 from tradeassist.bus.memory import InProcessBus
 from tradeassist.errors import FeedError
 from tradeassist.feeds.databento.feed_process import ProcessFeed
-from tradeassist.feeds.databento.feed_types import FeedBatch
+from tradeassist.feeds.databento.feed_types import FeedBatch, MarketFeed
 from tradeassist.feeds.databento.gateway import FileSource, LoopbackGateway, generate_api_key
 from tradeassist.feeds.databento.live import LiveFeed
 from tradeassist.feeds.status_merge import merge_status
@@ -88,6 +88,25 @@ class Received:
         return sum(1 for e in self.events if e[0] == "status")
 
 
+async def receive_all(
+    halt_day: HaltDay, feed: MarketFeed, gateway: LoopbackGateway, *, reset_after_halt: bool = False
+) -> Received:
+    """Run ``feed`` until it has every record (resetting the connection once the halt is in)."""
+    received = Received()
+    running = asyncio.create_task(feed.run(received))
+    try:
+        if reset_after_halt:
+            await eventually(lambda: received.halts >= 1, 20, "the halt")
+            gateway.drop_connections(reset=True)
+        total = halt_day.day.records.shape[0]
+        await eventually(lambda: received.records >= total, 30, "every record")
+        feed.stop()
+        await asyncio.wait_for(running, 10)
+    finally:
+        await gateway.close()
+    return received
+
+
 @pytest.mark.parametrize("fault", [None, "reset between the halt and the resumption"])
 async def test_halts_arrive_once_in_their_place_among_the_records(
     halt_day: HaltDay, fault: str | None
@@ -97,18 +116,7 @@ async def test_halts_arrive_once_in_their_place_among_the_records(
     feed = LiveFeed(
         fast_config(gateway, status=True, replay_lookback_s=6 * 3600), api_key=gateway.api_key
     )
-    received = Received()
-    running = asyncio.create_task(feed.run(received))
-    try:
-        if fault:
-            await eventually(lambda: received.halts >= 1, 20, "the halt")
-            gateway.drop_connections(reset=True)
-        total = halt_day.day.records.shape[0]
-        await eventually(lambda: received.records >= total, 30, "every record")
-        feed.stop()
-        await asyncio.wait_for(running, 10)
-    finally:
-        await gateway.close()
+    received = await receive_all(halt_day, feed, gateway, reset_after_halt=fault is not None)
     assert received.events == halt_day.events  # nothing missing, nothing twice, in order
     assert feed.status.status_records == 3
     by_session: dict[int, list[str]] = {}
@@ -122,16 +130,8 @@ async def test_halts_arrive_once_in_their_place_among_the_records(
 
 async def test_the_feed_process_hands_over_status_records_too(halt_day: HaltDay) -> None:
     gateway = await start_halt_gateway(halt_day, rate=None)
-    try:
-        feed = ProcessFeed(fast_config(gateway, status=True), api_key=gateway.api_key)
-        received = Received()
-        running = asyncio.create_task(feed.run(received))
-        total = halt_day.day.records.shape[0]
-        await eventually(lambda: received.records >= total, 30, "every record")
-        feed.stop()
-        await asyncio.wait_for(running, 10)
-    finally:
-        await gateway.close()
+    feed = ProcessFeed(fast_config(gateway, status=True), api_key=gateway.api_key)
+    received = await receive_all(halt_day, feed, gateway)
     assert received.events == halt_day.events
 
 
