@@ -175,11 +175,11 @@ def scan_records(
         if ((w3 >> 32) & 0xFF) != ACTION_TRADE or p == UNDEF_PRICE:  # action: byte 28
             continue
         sz = w3 & 0xFFFFFFFF  # size: bytes 24-27
-        phase = PHASE_AFTER_HOURS
+        phase = np.int8(PHASE_AFTER_HOURS)  # typed, not three literals to unify
         if t < open_ns:
-            phase = PHASE_PREMARKET
+            phase = np.int8(PHASE_PREMARKET)
         elif t < close_ns:
-            phase = PHASE_REGULAR
+            phase = np.int8(PHASE_REGULAR)
         late = (fl & F_BAD_TS_RECV) == 0 and rec[i, W_TS_RECV] - t > late_ns
         is_print = sz >= min_size and not late
         day_volume = st[s, S_DAY_VOLUME] + sz
