@@ -174,6 +174,10 @@ def main() -> None:
     parser.add_argument("--skip-baseline", action="store_true")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
+    # What `make install` does: the kernels compiled ahead of time, so no run compiles.
+    subprocess.run(
+        [sys.executable, "-m", "tradeassist.screener.precompile", "--if-missing"], check=False
+    )
 
     raw = simulate(args.workdir, args.symbols, args.records, ".dbn", args.day)
     zst = simulate(args.workdir, args.symbols, args.records, ".dbn.zst", args.day)
