@@ -1,9 +1,11 @@
 """The durable SMS send queue (``sms_outbox``): texts wait here while Twilio is failing.
 
 A sender claims due rows by pushing their ``next_attempt_at`` a lease ahead
-(on PostgreSQL with ``FOR UPDATE SKIP LOCKED``, so several senders never take
-the same row), sends outside the transaction, then marks the row done, due
-again later, or dead. A sender that dies mid-send leaves the row due again
+(on PostgreSQL with ``FOR UPDATE SKIP LOCKED``; the update takes only rows
+still due, so on SQLite, where the select locks nothing, a row another sender
+has just claimed stays its own: several senders never take the same row),
+sends outside the transaction, then marks the row done, due again later, or
+dead. A sender that dies mid-send leaves the row due again
 when its lease ends: a text is sent at least once.
 """
 
@@ -71,11 +73,19 @@ async def claim_due(
     ids = list((await session.scalars(due)).all())
     if not ids:
         return []
-    await session.execute(
+    taken = await session.scalars(
         update(SmsOutboxRow)
-        .where(SmsOutboxRow.id.in_(ids))
+        .where(
+            SmsOutboxRow.id.in_(ids),
+            SmsOutboxRow.state == "pending",
+            SmsOutboxRow.next_attempt_at <= now,
+        )
         .values(next_attempt_at=now + timedelta(seconds=lease_seconds))
+        .returning(SmsOutboxRow.id)
     )
+    ids = list(taken.all())
+    if not ids:
+        return []
     rows = await session.execute(
         select(SmsOutboxRow, SmsMessageRow)
         .join(SmsMessageRow, SmsMessageRow.id == SmsOutboxRow.message_id)
