@@ -117,34 +117,45 @@ def _write_int(out: Array, pos: int, value: int) -> int:
 
 @inline_kernel
 def _write_float(out: Array, pos: int, x: float, pow10: Array) -> int:
-    """A fast-path float (see the module docstring) as ``repr`` writes it."""
+    """A fast-path float (see the module docstring) as ``repr`` writes it.
+
+    The fewest decimals ``k`` whose rounding gives ``x`` back are ``repr``'s
+    digits (for these values); the digits of ``rint(x * 10^k)`` are then
+    written right to left with the point ``k`` digits from the end.
+    """
     if x < 0:
         out[pos] = 45
         pos += 1
         x = -x
-    digits = 1
-    while digits < 16 and x >= pow10[digits]:
-        digits += 1
-    k = min(max(15 - digits, 0), 9)
-    m = int(np.rint(x * pow10[k]))
-    unit = 1
+    k = 0
+    m = np.rint(x)
+    while k < 9 and m / pow10[k] != x:
+        k += 1
+        m = np.rint(x * pow10[k])
+    digits = np.uint64(m)
+    width = 1
+    rest = digits // np.uint64(10)
+    while rest > 0:
+        width += 1
+        rest //= np.uint64(10)
+    if width <= k:  # 0.000123: leading zeros after the point
+        width = k + 1
+    end = pos + width + 1 + (1 if k == 0 else 0)
+    j = end - 1
+    if k == 0:  # an integral value: "12.0"
+        out[j] = 48
+        j -= 1
     for _ in range(k):
-        unit *= 10
-    pos = _write_int(out, pos, m // unit)
-    out[pos] = 46  # "."
-    pos += 1
-    frac = m % unit
-    if frac == 0:
-        out[pos] = 48
-        return pos + 1
-    while frac % 10 == 0:
-        frac //= 10
-        k -= 1
-        unit //= 10
-    for j in range(k - 1, -1, -1):
-        out[pos + j] = 48 + frac % 10
-        frac //= 10
-    return pos + k
+        out[j] = 48 + digits % np.uint64(10)
+        digits //= np.uint64(10)
+        j -= 1
+    out[j] = 46  # "."
+    j -= 1
+    while j >= pos:
+        out[j] = 48 + digits % np.uint64(10)
+        digits //= np.uint64(10)
+        j -= 1
+    return end
 
 
 @inline_kernel
@@ -265,7 +276,9 @@ def _encode(
 def _gather(out: Array, src: Array, offsets: Array, lengths: Array, order: Array) -> int:
     pos = 0
     for i in order:
-        pos = _copy(out, pos, src, offsets[i], offsets[i] + lengths[i])
+        n = lengths[i]
+        out[pos : pos + n] = src[offsets[i] : offsets[i] + n]  # a line: a block copy
+        pos += n
     return pos
 
 
