@@ -150,9 +150,10 @@ async def main() -> None:
 
     pairs = len(alerts) * len(users)
     print(f"user matches: {matched:,} ({matched / len(alerts):.1f} users per alert)")
+    held = sum([await core.held(u.id) for u in users])
     print(
         f"notices: sms {channels[0].count:,}, websocket {channels[1].count:,}, "
-        f"texts held for digests {sum(core.held(u.id) for u in users):,}"
+        f"texts held for digests {held:,}"
     )
     for label, seconds in (("index.match", match_s), ("core.notify", core_s)):
         print(

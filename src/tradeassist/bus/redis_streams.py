@@ -31,7 +31,7 @@ from redis.exceptions import RedisError, ResponseError
 
 from tradeassist.bus.base import StoredAlert
 from tradeassist.bus.fanout import QueueSubscription
-from tradeassist.domain.alerts import Alert
+from tradeassist.domain.alerts import alert_doc, alert_from_doc
 from tradeassist.errors import StorageError
 from tradeassist.store.database import safe_url
 
@@ -52,18 +52,7 @@ DEFAULT_STREAM = "tradeassist:alerts"
 
 def encode_entry(stored: StoredAlert) -> dict[str, str]:
     """The stream entry of one stored alert."""
-    a = stored.alert
-    doc = {
-        "symbol": a.symbol,
-        "alert_type": a.alert_type,
-        "trigger_price": a.trigger_price,
-        "trigger_time_ns": a.trigger_time_ns,
-        "trading_day": a.trading_day,
-        "level": a.level,
-        "conditions": a.conditions,
-        "metadata": a.metadata,
-        "created_at": stored.created_at.isoformat(),
-    }
+    doc = alert_doc(stored.alert) | {"created_at": stored.created_at.isoformat()}
     return {"id": str(stored.id), "alert": json.dumps(doc, separators=(",", ":"))}
 
 
@@ -72,16 +61,7 @@ def decode_entry(fields: dict[Any, Any]) -> StoredAlert:
     try:
         raw = {(k.decode() if isinstance(k, bytes) else k): v for k, v in fields.items()}
         doc = json.loads(raw["alert"])
-        alert = Alert(
-            symbol=doc["symbol"],
-            alert_type=doc["alert_type"],
-            trigger_price=float(doc["trigger_price"]),
-            trigger_time_ns=int(doc["trigger_time_ns"]),
-            trading_day=doc["trading_day"],
-            level=doc["level"],
-            conditions=dict(doc.get("conditions") or {}),
-            metadata=dict(doc.get("metadata") or {}),
-        )
+        alert = alert_from_doc(doc)
         created = dt.datetime.fromisoformat(doc["created_at"])
         return StoredAlert(id=int(raw["id"]), alert=alert, created_at=created)
     except (KeyError, TypeError, ValueError) as exc:

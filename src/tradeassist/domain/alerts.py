@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-__all__ = ["ALERT_TYPES", "Alert", "format_ns", "parse_ns"]
+__all__ = ["ALERT_TYPES", "Alert", "alert_doc", "alert_from_doc", "format_ns", "parse_ns"]
 
 ALERT_TYPES: tuple[str, ...] = (
     "gap_up",
@@ -94,3 +94,31 @@ class Alert:
             "conditions": self.conditions,
             "metadata": self.metadata,
         }
+
+
+def alert_doc(alert: Alert) -> dict[str, Any]:
+    """Every field of ``alert`` as a JSON-ready dict (what the bus and the text budget carry)."""
+    return {
+        "symbol": alert.symbol,
+        "alert_type": alert.alert_type,
+        "trigger_price": alert.trigger_price,
+        "trigger_time_ns": alert.trigger_time_ns,
+        "trading_day": alert.trading_day,
+        "level": alert.level,
+        "conditions": alert.conditions,
+        "metadata": alert.metadata,
+    }
+
+
+def alert_from_doc(doc: dict[str, Any]) -> Alert:
+    """Inverse of :func:`alert_doc`; raises KeyError, TypeError or ValueError on a bad doc."""
+    return Alert(
+        symbol=doc["symbol"],
+        alert_type=doc["alert_type"],
+        trigger_price=float(doc["trigger_price"]),
+        trigger_time_ns=int(doc["trigger_time_ns"]),
+        trading_day=doc["trading_day"],
+        level=doc["level"],
+        conditions=dict(doc.get("conditions") or {}),
+        metadata=dict(doc.get("metadata") or {}),
+    )

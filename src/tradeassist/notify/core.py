@@ -8,7 +8,9 @@ core decides who gets what; a channel only carries it. Rules the core owns:
 - SMS only to a verified, opted-in phone, never while the user has muted
   texts, only of the alert types the user texted for ("alerts gap_up only");
 - at most ``sms_per_minute`` alert texts per user, the rest in one digest
-  (:mod:`tradeassist.notify.budget`); WebSocket and webhooks get every alert.
+  (:mod:`tradeassist.notify.budget`; kept in the process or, with Redis,
+  shared by the replicas: :mod:`tradeassist.notify.budget_store`); WebSocket
+  and webhooks get every alert.
 
 The subscription index is replaced whole (:meth:`NotifierCore.replace_index`)
 when subscriptions or users change; matching never touches the database.
@@ -24,6 +26,7 @@ from datetime import UTC, datetime
 from tradeassist.domain.alerts import Alert
 from tradeassist.notify.autotrade import side_of
 from tradeassist.notify.budget import TextBudget
+from tradeassist.notify.budget_store import BudgetStore, MemoryBudgetStore
 from tradeassist.notify.config import NotifyConfig
 from tradeassist.notify.matching import (
     AlertFacts,
@@ -32,7 +35,7 @@ from tradeassist.notify.matching import (
     UserMatch,
 )
 from tradeassist.notify.metrics import NotifyMetrics
-from tradeassist.notify.model import AlertRef, Channel, Notice, as_ref
+from tradeassist.notify.model import AlertRef, Channel, HeldText, Notice, as_ref
 from tradeassist.notify.texts import alert_text, digest_text
 from tradeassist.store.alerts import StoredAlert
 
@@ -77,14 +80,21 @@ class Delivery:
         return self.channel in DURABLE_CHANNELS and self.alert_id is not None
 
 
-@dataclass(slots=True)
-class _Held:
-    ref: AlertRef
-    ledger: bool
-
-
 def _utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def _distinct(refs: Iterable[AlertRef]) -> tuple[AlertRef, ...]:
+    """Each stored alert once: one held twice (recovered by two replicas) is listed once."""
+    seen: set[int] = set()
+    out: list[AlertRef] = []
+    for ref in refs:
+        if ref.id is not None:
+            if ref.id in seen:
+                continue
+            seen.add(ref.id)
+        out.append(ref)
+    return tuple(out)
 
 
 class NotifierCore:
@@ -98,39 +108,41 @@ class NotifierCore:
         config: NotifyConfig | None = None,
         metrics: NotifyMetrics | None = None,
         clock: Callable[[], datetime] = _utcnow,
+        budget: BudgetStore[HeldText] | None = None,
     ) -> None:
+        """``budget``: where texts are counted and held (default: in this process)."""
         self._config = config or NotifyConfig()
         self._channels = {channel.name: channel for channel in channels}
         self._index = index or SubscriptionIndex([], [])
         self._metrics = metrics
         self._clock = clock
-        self._budget: TextBudget[_Held] = TextBudget(
-            self._config.sms_per_minute, self._config.digest_window_seconds
+        self._budget: BudgetStore[HeldText] = budget or MemoryBudgetStore(
+            TextBudget(self._config.sms_per_minute, self._config.digest_window_seconds)
         )
 
     @property
     def index(self) -> SubscriptionIndex:
         return self._index
 
-    def replace_index(self, index: SubscriptionIndex) -> None:
+    async def replace_index(self, index: SubscriptionIndex) -> None:
         """Use new subscriptions and users from now on (digests in progress are kept)."""
         self._index = index
-        for user_id in self._budget.users():
+        for user_id in await self._budget.users():
             user = index.users.get(user_id)
             if user is None or not user.sms_ok:
-                self._budget.forget(user_id)  # opted out or gone: held texts are dropped
+                await self._budget.forget(user_id)  # opted out or gone: held texts are dropped
 
     async def notify(
         self, alert: AlertRef | StoredAlert | Alert, *, at: datetime | None = None
     ) -> NotifyOutcome:
         """Match one alert and hand its notices to the channels; ``at`` defaults to now."""
-        deliveries, outcome = self.plan(alert, at=at)
+        deliveries, outcome = await self.plan(alert, at=at)
         for delivery in deliveries:
             if not delivery.held:
                 await self.send(delivery)
         return outcome
 
-    def plan(
+    async def plan(
         self,
         alert: AlertRef | StoredAlert | Alert,
         *,
@@ -151,6 +163,7 @@ class NotifierCore:
         held = 0
         texts: dict[str, str] = {}  # one text per time zone, not per user
         out: list[Delivery] = []
+        texting = await self._offer_texts(matches.values(), HeldText(ref, ledger), when)
         for match in matches.values():
             for name in self._channels:
                 if name == "trade":  # auto-trades: only alerts with a side to take
@@ -175,9 +188,10 @@ class NotifierCore:
                     continue
                 text = ""
                 if name == "sms":
-                    if not match.user.may_text(a.alert_type, when):
+                    text_now = texting.get(match.user.id)
+                    if text_now is None:  # muted, or not this type
                         continue
-                    if not self._budget.offer(match.user.id, _Held(ref, ledger), when):
+                    if not text_now:
                         held += 1
                         out.append(Delivery(name, Notice(match.user, (ref,), subs, ""), held=True))
                         continue
@@ -190,6 +204,22 @@ class NotifierCore:
             self._metrics.held.inc(held)
         return out, NotifyOutcome(len(matches), counts, held)
 
+    async def _offer_texts(
+        self, matches: Iterable[UserMatch], item: HeldText, when: datetime
+    ) -> dict[str, bool]:
+        """Per user owed this alert's text: True to text it now, False to hold it."""
+        if "sms" not in self._channels:
+            return {}
+        alert_type = item.ref.alert.alert_type
+        users = [
+            m.user.id
+            for m in matches
+            if self._subscriptions_for(m, "sms") and m.user.may_text(alert_type, when)
+        ]
+        if not users:
+            return {}
+        return dict(zip(users, await self._budget.offer_all(users, item, when), strict=True))
+
     async def send(self, delivery: Delivery) -> bool:
         """Hand one planned delivery to its channel; False when the channel failed."""
         channel = self._channels.get(delivery.channel)
@@ -197,9 +227,9 @@ class NotifierCore:
             return False
         return await self._deliver(channel, delivery.notice)
 
-    def hold(self, user_id: str, ref: AlertRef, *, at: datetime | None = None) -> None:
+    async def hold(self, user_id: str, ref: AlertRef, *, at: datetime | None = None) -> None:
         """Put a recorded, held text back into the user's digest (after a restart)."""
-        self._budget.hold(user_id, _Held(ref, True), at or self._clock())
+        await self._budget.hold(user_id, HeldText(ref, True), at or self._clock())
 
     @staticmethod
     def _subscriptions_for(match: UserMatch, channel: str) -> tuple[SubscriptionSpec, ...]:
@@ -213,12 +243,17 @@ class NotifierCore:
         when = at or self._clock()
         channel = self._channels.get("sms")
         sent = 0
-        for user_id, items in self._budget.due_digests(when):
-            user = self._index.users.get(user_id)
-            if channel is None or user is None or not user.sms_ok:
-                continue
+        if channel is None:
+            return 0
+        users = self._index.users
+        # Only users this notifier knows: another replica's newer subscriber is left
+        # to that replica (with a shared budget), not taken and dropped here.
+        for user_id, items in await self._budget.due_digests(
+            when, lambda uid: (u := users.get(uid)) is not None and u.sms_ok
+        ):
+            user = users[user_id]
             lines = self._config.digest_max_lines
-            refs = tuple(h.ref for h in items)
+            refs = _distinct(h.ref for h in items)
             text = digest_text([r.alert for r in refs], user.timezone, lines)
             ledger = any(h.ledger for h in items)
             notice = Notice(user, refs, (), text, digest=True, ledger=ledger)
@@ -226,9 +261,13 @@ class NotifierCore:
             sent += 1
         return sent
 
-    def held(self, user_id: str) -> int:
+    async def held(self, user_id: str) -> int:
         """How many alert texts wait in the user's digest."""
-        return self._budget.held(user_id)
+        return await self._budget.held(user_id)
+
+    async def aclose(self) -> None:
+        """Release the budget's connections."""
+        await self._budget.aclose()
 
     async def _deliver(self, channel: Channel, notice: Notice) -> bool:
         try:

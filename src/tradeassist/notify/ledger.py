@@ -86,7 +86,7 @@ class DeliveryLedger:
         """Match ``batch`` and record what it owes; the deliveries to send, None if not claimed."""
         planned: list[Delivery] = []
         for stored in batch:
-            planned.extend(self._core.plan(stored, ledger=True)[0])
+            planned.extend((await self._core.plan(stored, ledger=True))[0])
         rows = [
             (key_of(d), "held" if d.held else "pending", d.notice.text)
             for d in planned
@@ -140,7 +140,7 @@ class DeliveryLedger:
                 key = DeliveryKey(row.alert_id, row.user_id, row.channel, row.target)
                 if key not in self._reheld:
                     self._reheld.add(key)
-                    self._core.hold(row.user_id, delivery.notice.alerts[0])
+                    await self._core.hold(row.user_id, delivery.notice.alerts[0])
             else:
                 deliveries.append(delivery)
         _log.info("notifier recovers %d unsent deliveries", len(rows))

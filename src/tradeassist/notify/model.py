@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Protocol
 
-from tradeassist.domain.alerts import Alert
+from tradeassist.domain.alerts import Alert, alert_doc, alert_from_doc
 from tradeassist.notify.matching import SubscriptionSpec, UserSpec
 from tradeassist.store.alerts import StoredAlert
 
-__all__ = ["AlertRef", "Channel", "Notice", "as_ref"]
+__all__ = ["AlertRef", "Channel", "HeldText", "Notice", "as_ref", "decode_held", "encode_held"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +28,27 @@ def as_ref(alert: AlertRef | StoredAlert | Alert) -> AlertRef:
     if isinstance(alert, StoredAlert):
         return AlertRef(alert.alert, alert.id)
     return AlertRef(alert)
+
+
+@dataclass(frozen=True, slots=True)
+class HeldText:
+    """An alert text held back for the user's digest; ``ledger``: in the delivery ledger."""
+
+    ref: AlertRef
+    ledger: bool
+
+
+def encode_held(held: HeldText) -> str:
+    """``held`` as JSON (how a budget shared through Redis keeps it)."""
+    doc = {"id": held.ref.id, "ledger": held.ledger, "alert": alert_doc(held.ref.alert)}
+    return json.dumps(doc, separators=(",", ":"))
+
+
+def decode_held(raw: str | bytes) -> HeldText:
+    """Inverse of :func:`encode_held`."""
+    doc = json.loads(raw)
+    ref = AlertRef(alert_from_doc(doc["alert"]), doc["id"])
+    return HeldText(ref, bool(doc["ledger"]))
 
 
 @dataclass(frozen=True, slots=True)

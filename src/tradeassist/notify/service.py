@@ -3,7 +3,9 @@
 ``build_notify(settings=..., sessions=...)`` gives a :class:`NotifyServices`:
 the SMS transport (Twilio when ``TWILIO_ACCOUNT_SID``, ``TWILIO_AUTH_TOKEN``
 and ``TWILIO_FROM_NUMBER`` are set, else the console outbox), the queue and
-its sender, the core with its channels, the per-user push hub, the parser
+its sender, the core with its channels and its per-user text budget (in
+Redis with ``REDIS_URL``, so replicas share one limit; else in memory, see
+:func:`text_budget`), the per-user push hub, the parser
 (Claude when ``ANTHROPIC_API_KEY`` is set, else the grammar), the
 conversation, the inbound handler, phone verification and the router. The
 API includes ``services.router()`` (or :func:`build_sms_router` resolving the
@@ -21,7 +23,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TextIO
 
 import httpx
@@ -33,6 +35,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tradeassist.bus.base import AlertBus, StoredAlert
 from tradeassist.domain.trading import TradeDesk
 from tradeassist.notify.autotrade import AutoTradeChannel
+from tradeassist.notify.budget import TextBudget, TextRule
+from tradeassist.notify.budget_store import BudgetStore, MemoryBudgetStore
 from tradeassist.notify.channels.console import ConsoleTransport
 from tradeassist.notify.channels.sms import SmsChannel
 from tradeassist.notify.channels.webhook import WebhookChannel
@@ -46,9 +50,11 @@ from tradeassist.notify.follow import AlertFeed, CursorFeed
 from tradeassist.notify.inbound import InboundHandler
 from tradeassist.notify.ledger import Claim, DeliveryLedger
 from tradeassist.notify.metrics import NotifyMetrics
+from tradeassist.notify.model import HeldText, decode_held, encode_held
 from tradeassist.notify.parser import CommandParser
 from tradeassist.notify.parser.claude import ClaudeParser, claude_client
 from tradeassist.notify.parser.grammar import GrammarParser
+from tradeassist.notify.redis_budget import RedisBudgetStore
 from tradeassist.notify.sms.outbox import SmsOutbox
 from tradeassist.notify.sms.sender import SmsSender
 from tradeassist.notify.sms.transport import SmsTransport
@@ -57,7 +63,7 @@ from tradeassist.notify.sms.verification import PhoneVerifier
 from tradeassist.notify.webhooks import build_sms_router
 from tradeassist.settings import Settings
 
-__all__ = ["NotifyServices", "build_notify", "sms_transport"]
+__all__ = ["NotifyServices", "build_notify", "sms_transport", "text_budget"]
 
 _log = logging.getLogger(__name__)
 
@@ -81,6 +87,24 @@ def sms_transport(
             timeout_seconds=config.twilio_timeout_seconds,
         )
     return ConsoleTransport(stream=stream)
+
+
+def text_budget(settings: Settings, config: NotifyConfig) -> BudgetStore[HeldText]:
+    """Per-user text limits in Redis (shared by replicas) with ``REDIS_URL``, else in memory.
+
+    Redis keys go next to the alert stream (``<stream>:texts:...``), so the
+    stream's name keeps deployments sharing one Redis apart.
+    """
+    window = config.digest_window_seconds
+    if settings.redis_url:
+        return RedisBudgetStore(
+            settings.redis_url,
+            rule=TextRule(config.sms_per_minute, timedelta(seconds=window)),
+            prefix=f"{settings.redis_stream}:texts:",
+            encode=encode_held,
+            decode=decode_held,
+        )
+    return MemoryBudgetStore(TextBudget(config.sms_per_minute, window))
 
 
 @dataclass(slots=True)
@@ -113,7 +137,7 @@ class NotifyServices:
     async def reload(self, user_id: str | None = None) -> None:
         """Re-read subscriptions and users into the core (after any change)."""
         async with self._reload_lock:
-            self.core.replace_index(await load_index(self.sessions))
+            await self.core.replace_index(await load_index(self.sessions))
 
     async def run(
         self,
@@ -131,7 +155,10 @@ class NotifyServices:
         await self.reload()
         loops = [
             asyncio.create_task(self.sender.run(stop)),
-            asyncio.create_task(self._every(stop, 5.0, self._flush)),
+            # A digest cannot be due sooner than its window after the first held alert.
+            asyncio.create_task(
+                self._every(stop, min(5.0, self.config.digest_window_seconds), self._flush)
+            ),
             asyncio.create_task(self._every(stop, self.config.reload_seconds, self.reload)),
         ]
         follower = None if source is None else asyncio.create_task(source.run(self))
@@ -202,6 +229,7 @@ class NotifyServices:
         await self.webhooks.drain()
         await self.transport.aclose()
         await self.http.aclose()
+        await self.core.aclose()
 
 
 def build_notify(
@@ -216,6 +244,7 @@ def build_notify(
     anthropic: AsyncAnthropic | None = None,
     http: httpx.AsyncClient | None = None,
     clock: Callable[[], datetime] = _utcnow,
+    budget: BudgetStore[HeldText] | None = None,
 ) -> NotifyServices:
     """Build every part; anything passed in replaces what the settings would choose."""
     cfg = config or config_from_settings(settings)
@@ -239,6 +268,7 @@ def build_notify(
         config=cfg,
         metrics=metrics,
         clock=clock,
+        budget=budget or text_budget(settings, cfg),
     )
     key = settings.anthropic_api_key
     claude = anthropic or (claude_client(key.get_secret_value()) if key else None)

@@ -37,8 +37,10 @@ USERS = {
 
 @pytest.fixture
 def replica_settings(settings: Settings, redis_url: str, redis_key_prefix: str) -> Settings:
-    # The per-user text limit is each replica's own: room for every test alert, so
-    # how the consumer group shares them out cannot hold a text back for a digest.
+    # Room in the per-user text limit (one limit, shared by the replicas through
+    # Redis) for every test alert: this test is about each alert texted once; the
+    # limit across replicas is test_shared_text_limit's. (When each replica had a
+    # limit of its own, the consumer group's split decided what was held: flaky.)
     return settings.model_copy(
         update={
             "redis_url": redis_url,

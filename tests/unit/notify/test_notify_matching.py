@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from notify_fakes import RecordingChannel, make_alert
 
 from tradeassist.notify.budget import TextBudget
+from tradeassist.notify.budget_store import MemoryBudgetStore
 from tradeassist.notify.config import NotifyConfig
 from tradeassist.notify.core import NotifierCore
 from tradeassist.notify.matching import (
@@ -16,6 +17,7 @@ from tradeassist.notify.matching import (
     SubscriptionSpec,
     UserSpec,
 )
+from tradeassist.notify.model import HeldText
 
 T0 = datetime(2026, 3, 10, 14, 30, tzinfo=UTC)  # 10:30 in New York (EDT)
 PHONE = "+14155550100"
@@ -126,7 +128,7 @@ async def test_a_busy_open_gives_a_few_texts_and_then_one_digest() -> None:
         await core.flush_digests(at=T0 + timedelta(seconds=i))
 
     assert [n.alerts[0].id for n in sms.notices] == [0, 1, 2]
-    assert core.held("u1") == 197
+    assert await core.held("u1") == 197
 
     assert await core.flush_digests(at=T0 + timedelta(seconds=303)) == 1
 
@@ -151,7 +153,7 @@ async def test_the_digest_goes_out_when_the_window_has_passed() -> None:
     assert digest.digest and [a.id for a in digest.alerts] == [2, 3, 4]
     assert digest.text.startswith("TradeAssist digest, 3 alerts: NVDA gap up +4.0%")
     assert digest.text.endswith("+1 more")
-    assert core.held("u1") == 0
+    assert await core.held("u1") == 0
 
 
 def test_budget_counts_a_sliding_minute() -> None:
@@ -175,8 +177,28 @@ async def test_an_opt_out_drops_what_was_held() -> None:
     )
     await core.notify(make_alert(1), at=T0)
     await core.notify(make_alert(2), at=T0)
-    assert core.held("u1") == 1
+    assert await core.held("u1") == 1
 
-    core.replace_index(SubscriptionIndex([sub(1)], [UserSpec(id="u1", phone=PHONE)]))
+    await core.replace_index(SubscriptionIndex([sub(1)], [UserSpec(id="u1", phone=PHONE)]))
 
-    assert core.held("u1") == 0
+    assert await core.held("u1") == 0
+
+
+async def test_a_shared_digest_waits_for_a_notifier_that_knows_the_user() -> None:
+    budget: MemoryBudgetStore[HeldText] = MemoryBudgetStore(TextBudget(1, 60))
+    config = NotifyConfig(sms_per_minute=1, digest_window_seconds=60)
+    sms = RecordingChannel("sms")
+    knows = NotifierCore(
+        channels=[sms],
+        index=SubscriptionIndex([sub(1)], [texting_user()]),
+        config=config,
+        budget=budget,
+    )
+    stale = NotifierCore(channels=[sms], config=config, budget=budget)  # not reloaded yet
+    await knows.notify(make_alert(1), at=T0)
+    await knows.notify(make_alert(2), at=T0)
+
+    later = T0 + timedelta(seconds=61)
+    assert await stale.flush_digests(at=later) == 0
+    assert await knows.flush_digests(at=later) == 1
+    assert [a.id for a in sms.notices[-1].alerts] == [2]
