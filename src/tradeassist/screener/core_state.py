@@ -76,6 +76,7 @@ class CoreState:
         self.symbols: list[str] = []
         self._slot_of: dict[str, int] = {}
         self._ids: dict[int, int] = {}
+        self._last_mapping: dict[int, str] = {}  # the mapping applied last
         self.id_table = np.full(1024, -1, dtype=np.int32)
         self._sparse_ids: I64 | None = None  # sorted ids when some id is past the limit
         self.st: I64 = np.empty((0, S_INT_COLUMNS), np.int64)
@@ -95,6 +96,9 @@ class CoreState:
 
     def map_symbols(self, mapping: Mapping[int, str]) -> list[int]:
         """Point each instrument id at its symbol's slot; returns the newly created slots."""
+        if mapping == self._last_mapping:  # each day's start maps the file's ids again
+            return []
+        self._last_mapping = dict(mapping)
         new: list[int] = []
         # New symbols get slots in symbol order, so slots never depend on dict order.
         for raw_id, symbol in sorted(mapping.items(), key=lambda item: (item[1], item[0])):

@@ -159,10 +159,6 @@ class SymbolInterval:
     end_date: dt.date
 
 
-def _field(obj: Any, name: str) -> Any:
-    return obj[name] if isinstance(obj, Mapping) else getattr(obj, name)
-
-
 def symbol_intervals(
     mappings: Mapping[str, Iterable[Any]], stype_in: str | None, stype_out: str | None
 ) -> list[SymbolInterval]:
@@ -177,18 +173,15 @@ def symbol_intervals(
     result: list[SymbolInterval] = []
     for key, intervals in mappings.items():
         for interval in intervals:
-            mapped = str(_field(interval, "symbol"))
+            if isinstance(interval, Mapping):
+                fields = interval["symbol"], interval["start_date"], interval["end_date"]
+            else:
+                fields = interval.symbol, interval.start_date, interval.end_date
+            mapped = str(fields[0])
             id_text, symbol = (key, mapped) if reverse else (mapped, key)
             if not id_text.isdigit() or not symbol:
                 continue
-            result.append(
-                SymbolInterval(
-                    instrument_id=int(id_text),
-                    symbol=symbol,
-                    start_date=_field(interval, "start_date"),
-                    end_date=_field(interval, "end_date"),
-                )
-            )
+            result.append(SymbolInterval(int(id_text), symbol, fields[1], fields[2]))
     return result
 
 
