@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tradeassist.screener.jit import kernel
+from tradeassist.screener.jit import inline_kernel
 from tradeassist.screener.layout import (
     ROW_RING,
     S_NEWEST,
@@ -35,7 +35,7 @@ _SECOND_MASK = (1 << 32) - 1  # S_NEWEST: the newest second (bits 0-31) ...
 _IN_QUEUE = 1 << 32  # ... and whether the entries are in the large queue, not the row
 
 
-@kernel
+@inline_kernel
 def _expire(
     ring: Array, s: int, base: int, mask: int, head: int, n: int, total: int, oldest: int
 ) -> tuple[int, int, int]:
@@ -47,7 +47,7 @@ def _expire(
     return head, n, total
 
 
-@kernel
+@inline_kernel
 def _insert(
     ring: Array, s: int, base: int, mask: int, head: int, n: int, second: int, size: int
 ) -> int:
@@ -74,7 +74,7 @@ def _insert(
     return n + 1
 
 
-@kernel
+@inline_kernel
 def window_add(st: Array, queue: Array, s: int, second: int, size: int, width: int) -> int:
     """Add ``size`` shares at ``second`` to the symbol's trailing window; its new sum.
 
