@@ -21,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from tradeassist.domain.alerts import Alert
+from tradeassist.domain.alerts import Alert, alert_doc, alert_from_doc
 from tradeassist.errors import StorageError
 from tradeassist.store.upsert import json_safe
 
@@ -40,34 +40,14 @@ def _plain(value: Any) -> Any:
 
 def alert_to_json(alert: Alert) -> str:
     """One alert as a JSON object on one line (every field, times in UTC ns)."""
-    document = {
-        "symbol": alert.symbol,
-        "alert_type": alert.alert_type,
-        "trigger_price": alert.trigger_price,
-        "trigger_time_ns": alert.trigger_time_ns,
-        "trading_day": alert.trading_day,
-        "level": alert.level,
-        "conditions": alert.conditions,
-        "metadata": alert.metadata,
-    }
-    return json.dumps(json_safe(document), default=_plain, separators=(",", ":"))
+    return json.dumps(json_safe(alert_doc(alert)), default=_plain, separators=(",", ":"))
 
 
 def alert_from_json(text: str) -> Alert:
     """Inverse of :func:`alert_to_json`; raises ValueError for a malformed line."""
     try:
-        doc = json.loads(text)
-        return Alert(
-            symbol=str(doc["symbol"]),
-            alert_type=str(doc["alert_type"]),
-            trigger_price=float(doc["trigger_price"]),
-            trigger_time_ns=int(doc["trigger_time_ns"]),
-            trading_day=str(doc["trading_day"]),
-            level=str(doc["level"]),
-            conditions=dict(doc.get("conditions") or {}),
-            metadata=dict(doc.get("metadata") or {}),
-        )
-    except (KeyError, TypeError, json.JSONDecodeError) as exc:
+        return alert_from_doc(json.loads(text))
+    except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"malformed spooled alert ({exc})") from None
 
 
