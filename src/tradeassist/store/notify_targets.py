@@ -49,7 +49,7 @@ async def load_targets(
             .outerjoin(SmsUserStateRow, SmsUserStateRow.user_id == UserRow.id)
             .where(UserRow.id.in_(chunk))
         )
-        users.extend(_target(user, state) for user, state in rows.tuples())
+        users.extend(_target(user, state) for user, state in rows)
     return subs, users
 
 
