@@ -13,7 +13,7 @@ Two ways a kernel runs, decided once per process when this module is imported:
   variant whose argument types match exactly (dtype, dimensions, layout,
   writability), checked before the call because a compiled variant does not
   check them itself; a call no variant fits compiles that kernel with numba
-  instead (counted in :data:`FALLBACKS`), so nothing ever fails for want of a
+  instead (listed in :data:`FALLBACKS`), so nothing ever fails for want of a
   variant.
 - **Just in time** (no precompiled module for these sources, or
   ``TRADEASSIST_KERNELS=jit``): ``numba.njit`` with an on-disk cache under
@@ -56,7 +56,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 MODULE_NAME = "tradeassist_kernels"  # the extension module's name (its init symbol)
 MANIFEST = "manifest.json"
 MODE_VARIABLE = "TRADEASSIST_KERNELS"  # "jit" forces numba at run time
-FALLBACKS: list[str] = []  # kernels compiled by numba because no precompiled variant fit
+FALLBACKS: list[str] = []  # kernels numba compiled because no precompiled variant fitted a call
 
 
 def sources_digest() -> str:
@@ -167,7 +167,8 @@ class _Kernel:
         for specs, compiled in self._variants:
             if len(specs) == len(args) and all(map(_fits, specs, args)):
                 return compiled(*args)
-        FALLBACKS.append(self.__name__)
+        if self.__name__ not in FALLBACKS:
+            FALLBACKS.append(self.__name__)
         return self.dispatcher()(*args)
 
     def dispatcher(self) -> Any:
