@@ -4,19 +4,43 @@ The high and low are the engine's regular-session figures (every price print
 from the open, before this one). A print above the high (below the low) at or
 after open + 15 min alerts; the engine's cooldown (5 min per symbol and type)
 keeps a trending stock from alerting on every tick while the high keeps
-updating. Plain numpy: no memory of its own.
+updating. No memory of its own: a compiled pass picks the rows beyond the
+range, numpy works out the rest.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 
 from tradeassist.screener.config import ScreenerConfig
 from tradeassist.screener.detectors.base import BaseDetector, DetectorState, Events, Parameter
+from tradeassist.screener.jit import kernel
 from tradeassist.screener.layout import NO_HIGH, NO_LOW, NS_PER_MINUTE, PHASE_REGULAR
 from tradeassist.screener.view import BatchView
 
 __all__ = ["HighLowDetector"]
+
+
+@kernel
+def _beyond(
+    eligible: Any, phase: Any, ts: Any, price: Any, high: Any, low: Any, start: int, out: Any
+) -> int:
+    """Rows of eligible regular-session prints at or after ``start`` above the high
+    (``out`` gets ``row``) or below the low (``-1 - row``); how many."""
+    n = 0
+    for r in range(price.shape[0]):
+        if not eligible[r] or phase[r] != PHASE_REGULAR or ts[r] < start:
+            continue
+        p = price[r]
+        if high[r] != NO_HIGH and p > high[r]:
+            out[n] = r
+            n += 1
+        elif low[r] != NO_LOW and p < low[r]:
+            out[n] = -1 - r
+            n += 1
+    return n
 
 
 class HighLowDetector(BaseDetector):
@@ -43,13 +67,15 @@ class HighLowDetector(BaseDetector):
         if session is None or len(view) == 0:
             return Events.empty()
         start = session.open_ns + self.config.hod_delay_minutes * NS_PER_MINUTE
-        base = view.eligible & (view.phase == PHASE_REGULAR) & (view.ts_event >= start)
-        up = base & (view.high != NO_HIGH) & (view.price > view.high)
-        down = base & (view.low != NO_LOW) & (view.price < view.low)
-        rows = np.flatnonzero(up | down)
-        if rows.size == 0:
+        found = np.empty(len(view), np.int64)
+        count = _beyond(
+            view.eligible, view.phase, view.ts_event, view.price, view.high, view.low, start, found
+        )
+        if count == 0:
             return Events.empty()
-        is_up = up[rows]
+        coded = found[:count]
+        is_up = coded >= 0
+        rows = np.where(is_up, coded, -1 - coded)
         previous = np.where(is_up, view.high[rows], view.low[rows])
         return Events(
             rows,
