@@ -1,14 +1,18 @@
-"""Replays DBN files through one or more screener engines, decoding each batch once.
+"""Replays DBN files through the screener for one or more configs, decoding each batch once.
 
 This is the replay path: the same reader (``open_dbn``), the same batches and
-the same ``ScreenerEngine`` calls as ``tradeassist replay`` (``process_sets``:
-alerts stay columnar), so a backtest's alerts are replay's alerts. With
-several engines (a parameter sweep) every batch is decoded once and handed to
-each. Only the first engine builds
-one-minute bars (bars do not depend on detector thresholds); the caller
-receives each engine's alerts of a batch and then the bars drained with them.
-Status files (halts and resumptions) are merged into the stream by ``ts_recv``
-as ``tradeassist replay --status`` merges them.
+the same ``ScreenerEngine`` calls as ``tradeassist replay`` (alerts stay
+columnar), so a backtest's alerts are replay's alerts. With several configs (a
+parameter sweep) every batch is decoded once; configs that read the scan alike
+(:func:`~tradeassist.screener.engine.scan_key`: the global filters, the volume
+window, bars on or off) share one engine, so the scan runs once per group and
+only each config's detectors and gate run per config. Only the first config
+builds one-minute bars (bars do not depend on detector thresholds), so a sweep
+of detector thresholds scans each batch twice: with bars for the first config,
+without for the rest. The caller receives each config's alerts of a batch and
+then the bars drained with them. Status files (halts and resumptions) are
+merged into the stream by ``ts_recv`` as ``tradeassist replay --status`` merges
+them.
 """
 
 from __future__ import annotations
@@ -27,14 +31,14 @@ from tradeassist.market_calendar import TradingCalendar
 from tradeassist.screener.alert_set import AlertSet
 from tradeassist.screener.bar_output import BarSet
 from tradeassist.screener.config import ScreenerConfig
-from tradeassist.screener.engine import ReferenceSource, ScreenerEngine
+from tradeassist.screener.engine import ReferenceSource, ScreenerEngine, scan_key
 
 __all__ = ["BATCH_RECORDS", "BatchSink", "replay_engines"]
 
 BATCH_RECORDS = 1 << 16  # as replay: about 5 MB of records
 
 BatchSink = Callable[[Sequence[list[AlertSet]], BarSet], None]
-"""Called with each engine's alert sets of one batch (in engine order), then its bars
+"""Called with each config's alert sets of one batch (in config order), then its bars
 (as columns)."""
 
 
@@ -49,7 +53,7 @@ def replay_engines(
     on_records: Callable[[int], None] | None = None,
     status: Sequence[Path] = (),
 ) -> int:
-    """Run ``files`` in order through one engine per config; returns the records read.
+    """Run ``files`` in order through the screener for every config; returns the records read.
 
     The engines are built and fed as ``tradeassist replay`` builds and feeds its
     one (each trading day's instrument ids from the file's symbology; in-band
@@ -65,16 +69,28 @@ def replay_engines(
     def symbology(day: dt.date) -> Mapping[int, str]:
         return current[-1].symbols_for(day) or current[-1].symbols
 
+    groups: dict[tuple[bytes, float], list[int]] = {}  # the first holds config 0
+    for i, config in enumerate(configs):
+        groups.setdefault(scan_key(config, i == 0), []).append(i)
     engines = [
         ScreenerEngine(
-            config=config,
+            config=configs[group[0]],
             reference=reference,
             calendar=calendar,
-            bars=i == 0,
+            bars=group[0] == 0,
             symbology=symbology,
+            more_configs=[configs[i] for i in group[1:]],
         )
-        for i, config in enumerate(configs)
+        for group in groups.values()
     ]
+    order = [i for group in groups.values() for i in group]  # the engines' outputs, flattened
+
+    def by_config(found: list[list[list[AlertSet]]]) -> list[list[AlertSet]]:
+        alerts: list[list[AlertSet]] = [[] for _ in configs]
+        for i, sets in zip(order, (sets for each in found for sets in each), strict=True):
+            alerts[i] = sets
+        return alerts
+
     total = 0
 
     def data() -> Iterator[npt.NDArray[np.void]]:
@@ -103,18 +119,19 @@ def replay_engines(
                 part = translate_ids(
                     part, lambda day: _status_symbols(status_files, day), symbology
                 )
-                alerts = [engine.process_status_sets(part) for engine in engines]
-                sink(alerts, engines[0].drain_bars())
+                sink(
+                    by_config([e.process_status_each(part) for e in engines]),
+                    engines[0].drain_bars(),
+                )
                 continue
-            alerts = [engine.process_sets(part) for engine in engines]
-            sink(alerts, engines[0].drain_bars())
+            sink(by_config([e.process_each(part) for e in engines]), engines[0].drain_bars())
             total += part.shape[0]
             if on_records is not None:
                 on_records(part.shape[0])
     final = engines[0].finish()
     for engine in engines[1:]:
         engine.finish()
-    sink([[] for _ in engines], final)
+    sink([[] for _ in configs], final)
     return total
 
 

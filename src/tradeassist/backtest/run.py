@@ -4,8 +4,9 @@ Intraday (default): the DBN files replay in order through the screener engine
 exactly as ``tradeassist replay`` runs it (same reader, batches and engine:
 :mod:`tradeassist.backtest.feed`), so the alerts are replay's; each is graded
 on the one-minute bars the engine builds (:mod:`tradeassist.backtest.grading`).
-With a sweep, every grid point gets its own engine fed the same decoded
-batches. Daily (``--daily``): gap alerts from daily opens in daily CSV files
+With a sweep, every grid point gets its own detectors and gate over the same
+decoded batches; points that differ only in detector thresholds share one scan.
+Daily (``--daily``): gap alerts from daily opens in daily CSV files
 (:mod:`tradeassist.backtest.daily`).
 """
 

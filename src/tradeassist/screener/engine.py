@@ -1,11 +1,15 @@
 """The screener engine: batches of records in, alerts and one-minute bars out.
 
 The engine owns the per-symbol state (columnar, indexed by dense slot), runs
-the compiled scan over each batch, hands the resulting trade rows to every
-detector, then lets the :class:`AlertGate` apply the global filters and
-cooldowns. Time is the records' ``ts_event``; a new US/Eastern date resets the
+the compiled scan over each batch, and hands the resulting trade rows to a
+:class:`Detection` (every detector, then the gate's global filters and
+cooldowns). Time is the records' ``ts_event``; a new US/Eastern date resets the
 day's state and reads that day's reference data. Results never depend on how
 the stream is cut into batches. The rules are in docs/screener-rules.md.
+
+The scan reads only a few fields of the config (:func:`scan_key`), so configs
+that agree on them can share one engine (``more_configs``): one scan, and one
+detection per config with its own detectors, states, cooldowns and alerts.
 """
 
 from __future__ import annotations
@@ -23,8 +27,9 @@ from tradeassist.screener.bar_kernel import flush_bars
 from tradeassist.screener.bar_output import BarSet
 from tradeassist.screener.config import ScreenerConfig
 from tradeassist.screener.core_state import CoreState
-from tradeassist.screener.detectors.base import DayContext, Detector, DetectorState
-from tradeassist.screener.gate import AlertGate, Rows
+from tradeassist.screener.detection import Detection
+from tradeassist.screener.detectors.base import Detector
+from tradeassist.screener.gate import Rows
 from tradeassist.screener.kernels import scan_records
 from tradeassist.screener.layout import (
     B_COLUMNS,
@@ -46,7 +51,12 @@ from tradeassist.screener.session_params import day_parameters
 from tradeassist.screener.view import R_COLUMNS, StatusView, batch_view
 from tradeassist.screener.volume_curve import default_curve
 
-__all__ = ["DayReferenceLike", "ReferenceSource", "ScreenerEngine", "ordered_alerts"]
+__all__ = ["DayReferenceLike", "ReferenceSource", "ScreenerEngine", "ordered_alerts", "scan_key"]
+
+
+def scan_key(config: ScreenerConfig, bars: bool) -> tuple[bytes, float]:
+    """What the scan reads of a config (and the bars switch): equal keys, equal trade rows."""
+    return day_parameters(config, None, 0, 0, bars).tobytes(), config.max_spread_pct
 
 
 class ScreenerEngine:
@@ -54,6 +64,9 @@ class ScreenerEngine:
 
     ``symbology(day)``, when given, supplies the instrument-id map of each
     trading day as it starts (ids are unique within a day only).
+    ``more_configs``: further configs detected over the same scan, each with the
+    detectors :func:`load_detectors` gives it; each must have ``config``'s
+    :func:`scan_key`. :meth:`process_each` returns every config's alerts.
     """
 
     def __init__(
@@ -66,17 +79,22 @@ class ScreenerEngine:
         curve: npt.NDArray[np.float64] | None = None,
         bars: bool = True,
         symbology: Callable[[dt.date], Mapping[int, str]] | None = None,
+        more_configs: Sequence[ScreenerConfig] = (),
     ) -> None:
+        if any(scan_key(c, bars) != scan_key(config, bars) for c in more_configs):
+            raise ValueError("more_configs must read the scan as config does (scan_key)")
         self._config = config
         self._reference = reference
         self._calendar = calendar
         self._bars_on = bars
         self._symbology = symbology
-        self._detectors = load_detectors(config) if detectors is None else ordered(detectors)
+        curve = default_curve() if curve is None else curve
+        first = load_detectors(config) if detectors is None else ordered(detectors)
+        self._detections = [
+            Detection(config, first, curve),
+            *(Detection(c, load_detectors(c), curve) for c in more_configs),
+        ]
         self._core = CoreState(window_seconds=config.volume_spike_window_seconds)
-        self._context = DayContext(config=config, curve=default_curve() if curve is None else curve)
-        self._states = [DetectorState(self._context, 0) for _ in self._detectors]
-        self._gate = AlertGate(self._detectors, config.cooldown_seconds, 0)
         self._day: dt.date | None = None
         self._day_ref: DayReferenceLike | None = None
         self._labels = DayLabels(dt.date(1970, 1, 1), 0)
@@ -94,7 +112,7 @@ class ScreenerEngine:
 
     @property
     def detectors(self) -> list[Detector]:
-        return list(self._detectors)
+        return list(self._detections[0].detectors)
 
     @property
     def symbols(self) -> list[str]:
@@ -117,14 +135,22 @@ class ScreenerEngine:
 
     def process_sets(self, records: npt.NDArray[np.void]) -> list[AlertSet]:
         """:meth:`process` with the alerts kept columnar (see :class:`AlertSet`)."""
+        return self.process_each(records)[0]
+
+    def process_status_sets(self, records: npt.NDArray[np.void]) -> list[AlertSet]:
+        """:meth:`process_status` with the alerts kept columnar."""
+        return self.process_status_each(records)[0]
+
+    def process_each(self, records: npt.NDArray[np.void]) -> list[list[AlertSet]]:
+        """:meth:`process_sets` of every config (``config``, then ``more_configs``)."""
+        each: list[list[AlertSet]] = [[] for _ in self._detections]
         n = records.shape[0]
         if n == 0:
-            return []
+            return each
         ts = records["ts_event"].view(np.int64)
         words, table = self._core.kernel_words(records)
         if self._rows.shape[1] < n:
             self._alloc_rows(n)
-        sets: list[AlertSet] = []
         start = 0
         while start < n:
             if self._day is None:
@@ -149,30 +175,30 @@ class ScreenerEngine:
             )
             self._keep_bars(n_bars)
             if n_rows:
-                sets += self._detect(records, n_rows)
+                self._detect(records, n_rows, each)
             if reason == NEW_DAY:
                 self._end_day()
                 self._begin_day(self._calendar.eastern_date(int(ts[start])))
         self._seen += n
-        return sets
+        return each
 
-    def process_status_sets(self, records: npt.NDArray[np.void]) -> list[AlertSet]:
-        """:meth:`process_status` with the alerts kept columnar."""
+    def process_status_each(self, records: npt.NDArray[np.void]) -> list[list[AlertSet]]:
+        """:meth:`process_status_sets` of every config (``config``, then ``more_configs``)."""
         ts = records["ts_event"].view(np.int64)
-        sets: list[AlertSet] = []
+        each: list[list[AlertSet]] = [[] for _ in self._detections]
         start = 0
         while start < records.shape[0]:
             if self._day is None:
                 self._begin_day(self._calendar.eastern_date(int(ts[start])))
             later = np.flatnonzero(ts[start:] >= self._day_end)
             stop = start + int(later[0]) if later.size else records.shape[0]
-            sets += self._detect_status(records, start, stop)
+            self._detect_status(records, start, stop, each)
             if stop < records.shape[0]:
                 self._end_day()
                 self._begin_day(self._calendar.eastern_date(int(ts[stop])))
             start = stop
         self._seen += records.shape[0]
-        return sets
+        return each
 
     def drain_bars(self) -> BarSet:
         """Bars completed since the last call (a bar completes when the clock leaves its
@@ -200,14 +226,10 @@ class ScreenerEngine:
         if self._symbology is not None:
             self.set_symbols(self._symbology(day))
         self._core.reset_day()
-        self._gate.reset_day()
-        self._context.trading_day = day
-        self._context.session = session
         self._day_ref = None if session is None else self._reference.for_day(day)
         self._fill_reference(range(self._capacity))
-        for det, state in zip(self._detectors, self._states, strict=True):
-            state.reset()
-            det.reset_day(state)
+        for detection in self._detections:
+            detection.begin_day(day, session)
 
     def _end_day(self) -> None:
         if self._bars_on:
@@ -215,30 +237,21 @@ class ScreenerEngine:
             self._keep_bars(flush_bars(np.iinfo(np.int64).max, core.qt, core.bt, self._bar_buf, 0))
 
     def _fill_reference(self, slots: Sequence[int]) -> None:
-        ctx, names = self._context, self._core.symbols
+        names = self._core.symbols
         index = np.asarray(slots, dtype=np.int64)
         prev, fixed, avg = reference_arrays(
             self._day_ref, [names[s] if s < len(names) else "" for s in index.tolist()]
         )
-        ctx.prev_close[index], ctx.prev_close_fixed[index], ctx.avg_volume[index] = prev, fixed, avg
+        for detection in self._detections:
+            detection.set_reference(index, prev, fixed, avg)
 
     # --- buffers -------------------------------------------------------------------
     def _sync_capacity(self) -> None:
-        cap, old, ctx = self._core.capacity, self._capacity, self._context
-        if cap == old:
+        cap = self._core.capacity
+        if cap == self._capacity:
             return
-        ctx.symbols = self._core.symbols
-        for name, fill, dtype in (
-            ("prev_close", np.nan, np.float64),
-            ("prev_close_fixed", 0, np.int64),
-            ("avg_volume", np.nan, np.float64),
-        ):
-            bigger = np.full(cap, fill, dtype=dtype)
-            bigger[:old] = getattr(ctx, name)[:old]
-            setattr(ctx, name, bigger)
-        for state in self._states:
-            state.grow(cap)
-        self._gate.grow(cap)
+        for detection in self._detections:
+            detection.grow(cap, self._core.symbols)
         self._bar_buf = np.empty((2 * cap, BAR_COLUMNS), np.int64)
         self._capacity = cap
 
@@ -253,12 +266,8 @@ class ScreenerEngine:
             self._pending_bars.append(self._bar_buf[:n].copy())  # the buffer is reused
 
     # --- detection -------------------------------------------------------------------
-    def _detect(self, records: npt.NDArray[np.void], n: int) -> list[AlertSet]:
+    def _detect(self, records: npt.NDArray[np.void], n: int, each: list[list[AlertSet]]) -> None:
         view = batch_view(records, self._rows, self._flags, self._phase, self._vwap, n)
-        found = [
-            (d, det.detect(view, state))
-            for d, (det, state) in enumerate(zip(self._detectors, self._states, strict=True))
-        ]
         rows = Rows(
             view.slot,
             view.ts_event,
@@ -268,18 +277,19 @@ class ScreenerEngine:
             view.record_index + self._seen,
             view.eligible,
         )
-        return self._gate.accept(found, rows, self._core.symbols, self._labels)
+        for detection, sets in zip(self._detections, each, strict=True):
+            sets += detection.detect(view, rows, self._core.symbols, self._labels)
 
     def _detect_status(
-        self, records: npt.NDArray[np.void], start: int, stop: int
-    ) -> list[AlertSet]:
+        self, records: npt.NDArray[np.void], start: int, stop: int, each: list[list[AlertSet]]
+    ) -> None:
         part = records[start:stop]
         ts = part["ts_event"].view(np.int64)
         slots = self._core.slots_for(part["instrument_id"])
         pm_open, ah_close = self._prm_window()
         idx = np.flatnonzero((slots >= 0) & (ts >= pm_open) & (ts < ah_close))
         if idx.size == 0:
-            return []
+            return
         view = StatusView(
             part,
             idx + start,
@@ -289,10 +299,6 @@ class ScreenerEngine:
             part["reason"][idx],
             part["is_trading"][idx],
         )
-        found = [
-            (d, det.detect_status(view, state))
-            for d, (det, state) in enumerate(zip(self._detectors, self._states, strict=True))
-        ]
         qt = self._core.qt[view.slot]
         rows = Rows(
             view.slot,
@@ -303,7 +309,8 @@ class ScreenerEngine:
             view.record_index + self._seen,
             None,
         )
-        return self._gate.accept(found, rows, self._core.symbols, self._labels)
+        for detection, sets in zip(self._detections, each, strict=True):
+            sets += detection.detect_status(view, rows, self._core.symbols, self._labels)
 
     def _prm_window(self) -> tuple[int, int]:
         return int(self._prm[P_PREMARKET_OPEN]), int(self._prm[P_AFTER_HOURS_CLOSE])
