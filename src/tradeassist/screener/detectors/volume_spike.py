@@ -7,7 +7,7 @@ one-second resolution, computed by the engine) must be at least ``multiple``
 window / 60 s, so the busy open and close need more to count. Needs the
 average volume; the engine applies the cooldown (5 min per symbol).
 There is no per-symbol memory besides the engine's window; a compiled pass
-picks the few rows past the share floor, numpy works out the rest.
+picks the rows where the rule fires, numpy works out their conditions.
 """
 
 from __future__ import annotations
@@ -26,13 +26,36 @@ __all__ = ["VolumeSpikeDetector"]
 
 
 @kernel
-def _candidates(
-    slot: Any, eligible: Any, window: Any, avg: Any, min_shares: float, out: Any
+def _spikes(
+    slot: Any,
+    eligible: Any,
+    window: Any,
+    ts: Any,
+    avg: Any,
+    curve: Any,
+    premarket_open: int,
+    min_shares: float,
+    multiple: float,
+    window_minutes: float,
+    out: Any,
 ) -> int:
-    """Rows (eligible, window volume >= ``min_shares``, average volume known) into ``out``."""
+    """Rows where the rule fires into ``out``; how many.
+
+    The rule as the numpy below states it, operation for operation (so each
+    float is the same): an eligible print, window volume at least
+    ``min_shares`` and at least ``multiple`` x average volume x the curve's
+    share of the print's minute x the window in minutes.
+    """
     n = 0
+    last = curve.shape[0] - 1
     for r in range(slot.shape[0]):
-        if eligible[r] and window[r] >= min_shares and avg[slot[r]] > 0:
+        if not eligible[r] or window[r] < min_shares:
+            continue
+        a = avg[slot[r]]
+        if not a > 0:
+            continue
+        minute = min(max((ts[r] - premarket_open) // NS_PER_MINUTE, 0), last)
+        if window[r] >= multiple * (a * curve[minute] * window_minutes):
             out[n] = r
             n += 1
     return n
@@ -75,26 +98,30 @@ class VolumeSpikeDetector(BaseDetector):
             return Events.empty()
         cfg = self.config
         window = view.window_volume
+        curve = state.context.curve
+        window_minutes = cfg.volume_spike_window_seconds / 60.0
         found = np.empty(len(view), np.int64)
-        count = _candidates(
+        count = _spikes(
             view.slot,
             view.eligible,
             window,
+            view.ts_event,
             state.context.avg_volume,
+            curve,
+            session.premarket_open_ns,
             float(cfg.volume_spike_min_shares),
+            float(cfg.volume_spike_multiple),
+            window_minutes,
             found,
         )
         if count == 0:
             return Events.empty()
         rows = found[:count]
         avg = state.context.avg_volume[view.slot[rows]]
-        curve = state.context.curve
         minute = (view.ts_event[rows] - session.premarket_open_ns) // NS_PER_MINUTE
         share = curve[np.clip(minute, 0, curve.shape[0] - 1)]
-        expected = avg * share * (cfg.volume_spike_window_seconds / 60.0)
+        expected = avg * share * window_minutes
         win = window[rows]
-        hit = win >= cfg.volume_spike_multiple * expected
-        rows, win, expected, avg = rows[hit], win[hit], expected[hit], avg[hit]
         return Events(
             rows,
             np.zeros(rows.size, np.int64),
