@@ -17,9 +17,10 @@ from __future__ import annotations
 import os
 import sys
 
-# Before anything imports the kernels: they must be numba's here.
-os.environ["TRADEASSIST_KERNELS"] = "jit"
+if __name__ == "__main__":  # before anything imports the kernels: they must be numba's
+    os.environ["TRADEASSIST_KERNELS"] = "jit"
 
+import contextlib
 import importlib
 import json
 import shutil
@@ -33,7 +34,9 @@ import numpy as np
 
 from tradeassist.screener import jit
 
-__all__ = ["build", "main"]
+__all__ = ["KEEP_DAYS", "build", "main"]
+
+KEEP_DAYS = 30  # builds of other sources older than this are removed by a build
 
 
 def _exercise(workdir: Path) -> None:
@@ -106,8 +109,20 @@ def _arg_spec(numba_type: Any) -> list[Any] | None:
     return None
 
 
+def _prune(keep: Path) -> None:
+    """Remove builds of other sources not rebuilt for :data:`KEEP_DAYS` (another
+    checkout that still wants one falls back to numba until it builds again)."""
+    cutoff = time.time() - KEEP_DAYS * 86_400
+    for other in keep.parent.iterdir():
+        with contextlib.suppress(OSError):
+            if other != keep and other.stat().st_mtime < cutoff:
+                shutil.rmtree(other)
+
+
 def build(quiet: bool = False) -> Path:
     """Compile every kernel ahead of time; the directory it was written to."""
+    if jit.precompiled_in_use():
+        raise RuntimeError("the kernels are precompiled here: build in a new process (-m)")
     pycc: Any = importlib.import_module("numba.pycc")  # untyped
 
     target = jit.precompiled_dir()
@@ -143,8 +158,11 @@ def build(quiet: bool = False) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         if target.exists():
             shutil.rmtree(target)
-        shutil.copytree(staging, target.with_suffix(".tmp"), dirs_exist_ok=True)
-        os.replace(target.with_suffix(".tmp"), target)
+        partial = target.parent / f"{target.name}.partial"
+        shutil.rmtree(partial, ignore_errors=True)  # left by a build that was interrupted
+        shutil.copytree(staging, partial)
+        os.replace(partial, target)  # readers see the whole build or none
+        _prune(target)
     if not quiet:
         count = sum(len(v) for v in manifest.values())
         seconds = time.perf_counter() - started

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from tradeassist.settings import Settings
 
 REPLAY = """
 import sys
+import time
 from pathlib import Path
 from tradeassist.screener import jit
 from tradeassist.screener.replay import replay_file
@@ -104,3 +106,21 @@ def test_a_call_no_precompiled_variant_fits_is_compiled_by_numba() -> None:
         got[: lengths[first]].tobytes()
         == data[starts[first] : starts[first] + lengths[first]].tobytes()
     )
+
+
+def test_a_build_removes_only_builds_of_other_sources_left_unbuilt_for_a_month(
+    tmp_path: Path,
+) -> None:
+    from tradeassist.screener.precompile import KEEP_DAYS, _prune
+
+    keep, recent, stale = (tmp_path / name for name in ("keep", "recent", "stale"))
+    for directory in (keep, recent, stale):
+        directory.mkdir()
+        (directory / "manifest.json").write_text("{}")
+    old = time.time() - (KEEP_DAYS + 1) * 86_400
+    os.utime(stale, (old, old))
+    os.utime(keep, (old, old))  # the build just made is kept whatever its time
+
+    _prune(keep)
+
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keep", "recent"]
