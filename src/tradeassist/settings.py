@@ -198,6 +198,12 @@ class Settings(BaseSettings):
         validation_alias=_env("TRADEASSIST_NOTIFY_RELOAD_SECONDS"),
         description="How often the notifier re-reads subscriptions changed elsewhere.",
     )
+    delivery_retention_days: float = Field(
+        default=30.0,
+        ge=0,
+        validation_alias=_env("TRADEASSIST_DELIVERY_RETENTION_DAYS"),
+        description="Days finished delivery-ledger and SMS-queue rows are kept (0: forever).",
+    )
 
     # --- screener ---------------------------------------------------------------
     min_price: float = Field(default=1.0, validation_alias=_env("TRADEASSIST_MIN_PRICE"))

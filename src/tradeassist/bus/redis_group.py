@@ -131,6 +131,38 @@ class RedisAlertGroup:
         except (RedisError, OSError) as exc:
             raise unavailable(self._url, exc) from None
 
+    async def oldest_open(self, *, scan: int = 1000) -> int | None:
+        """The lowest alert id the group may still hand out, None when it holds none.
+
+        Open entries are those delivered and not acknowledged (by any consumer)
+        and those not delivered yet; with more than ``scan`` of either kind the
+        answer is 0 (everything may still come), never a guess.
+        """
+        await self.start()
+        assert self._client is not None
+        try:
+            groups = await self._client.xinfo_groups(self._stream)
+            info = next(g for g in groups if text_of(g["name"]) == self._group)
+            pending = await self._client.xpending_range(
+                self._stream, self._group, min="-", max="+", count=scan
+            )
+            waiting = list(
+                await self._client.xrange(
+                    self._stream, min="(" + text_of(info["last-delivered-id"]), count=scan
+                )
+                or []
+            )
+            if len(pending) >= scan or len(waiting) >= scan:
+                return 0
+            entries = waiting
+            for item in pending:
+                entry_id = text_of(item["message_id"])
+                entries.extend(await self._client.xrange(self._stream, entry_id, entry_id) or [])
+        except (RedisError, OSError) as exc:
+            raise unavailable(self._url, exc) from None
+        ids = [int(f[b"id"]) for _, f in entries if f and b"id" in f]
+        return min(ids, default=None)
+
     async def _group_read(self, cursor: str, count: int, block_ms: int | None) -> list[Any]:
         assert self._client is not None
         reply = await self._client.xreadgroup(

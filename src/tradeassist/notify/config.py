@@ -3,23 +3,24 @@
 The environment names (flat, ``TRADEASSIST_`` prefix, fields of
 :class:`~tradeassist.settings.Settings`), one per field:
 
-=====================================  ==================================  =================
-field                                  variable                            default
-=====================================  ==================================  =================
-sms_per_minute                         TRADEASSIST_SMS_PER_MINUTE          5 texts
-digest_window_seconds                  TRADEASSIST_SMS_DIGEST_SECONDS      300 s
-cost_per_segment                       TRADEASSIST_SMS_COST_PER_SEGMENT    0.0083 dollars
-daily_cap_per_user                     TRADEASSIST_SMS_DAILY_CAP_USER      1.00 dollars
-daily_cap_total                        TRADEASSIST_SMS_DAILY_CAP_TOTAL     25.00 dollars
-verification_ttl_seconds               TRADEASSIST_SMS_CODE_TTL_SECONDS    600 s
-claude_model                           TRADEASSIST_CLAUDE_MODEL            claude-haiku-5-5
-claude_timeout_seconds                 TRADEASSIST_CLAUDE_TIMEOUT          5 s
-twilio_api_base                        TRADEASSIST_TWILIO_API_BASE         unset (Twilio's)
-unknown_number_reply                   TRADEASSIST_SMS_UNKNOWN_REPLY       a fixed sentence
-help_contact                           TRADEASSIST_SMS_HELP_CONTACT        the dashboard
-reload_seconds                         TRADEASSIST_NOTIFY_RELOAD_SECONDS   30 s
-auto_trade_risk                        TRADEASSIST_RISK_PER_TRADE          100 dollars
-=====================================  ==================================  =================
+=====================================  ===================================  ===============
+field                                  variable                             default
+=====================================  ===================================  ===============
+sms_per_minute                         TRADEASSIST_SMS_PER_MINUTE           5 texts
+digest_window_seconds                  TRADEASSIST_SMS_DIGEST_SECONDS       300 s
+cost_per_segment                       TRADEASSIST_SMS_COST_PER_SEGMENT     0.0083 dollars
+daily_cap_per_user                     TRADEASSIST_SMS_DAILY_CAP_USER       1.00 dollars
+daily_cap_total                        TRADEASSIST_SMS_DAILY_CAP_TOTAL      25.00 dollars
+verification_ttl_seconds               TRADEASSIST_SMS_CODE_TTL_SECONDS     600 s
+claude_model                           TRADEASSIST_CLAUDE_MODEL             claude-haiku-5-5
+claude_timeout_seconds                 TRADEASSIST_CLAUDE_TIMEOUT           5 s
+twilio_api_base                        TRADEASSIST_TWILIO_API_BASE          unset (Twilio's)
+unknown_number_reply                   TRADEASSIST_SMS_UNKNOWN_REPLY        a fixed sentence
+help_contact                           TRADEASSIST_SMS_HELP_CONTACT         the dashboard
+reload_seconds                         TRADEASSIST_NOTIFY_RELOAD_SECONDS    30 s
+auto_trade_risk                        TRADEASSIST_RISK_PER_TRADE           100 dollars
+retention_days                         TRADEASSIST_DELIVERY_RETENTION_DAYS  30 days
+=====================================  ===================================  ===============
 
 The rest keep their defaults unless someone needs to change them.
 """
@@ -108,6 +109,14 @@ class NotifyConfig:
     auto_trade_stop_pct: float = 2.0
     """An auto-trade's stop, percent from the alert's price, when its subscription gives none."""
 
+    # --- retention (see tradeassist.notify.retention) -------------------------------------------
+    retention_days: float = 30.0
+    """Finished ledger and SMS-queue rows older than this are deleted; 0 keeps them forever."""
+    retention_interval_seconds: float = 3600.0
+    """How often the notifier deletes them."""
+    retention_chunk_rows: int = 1000
+    """Rows deleted per transaction (SQLite has one writer: a chunk holds it briefly)."""
+
 
 def config_from_settings(settings: Settings, base: NotifyConfig | None = None) -> NotifyConfig:
     """``base`` (default: the defaults) with every field the settings name filled in."""
@@ -130,4 +139,5 @@ def config_from_settings(settings: Settings, base: NotifyConfig | None = None) -
         help_contact=settings.sms_help_contact or config.help_contact,
         reload_seconds=settings.notify_reload_seconds,
         auto_trade_risk=settings.risk_per_trade,
+        retention_days=settings.delivery_retention_days,
     )

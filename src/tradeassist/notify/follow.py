@@ -79,6 +79,14 @@ class AlertFeed(Protocol):
         """Hand every new alert to ``handler`` until the source closes."""
         ...
 
+    async def floor(self) -> int | None:
+        """The lowest alert id this feed may still hand out, None when it holds none.
+
+        Every alert below it has been recorded in the ledger and is never
+        handed to a notifier again: its finished deliveries may be deleted.
+        """
+        ...
+
 
 class CursorFeed:
     """Alerts from ``bus``, claimed through the cursor ``name`` in the store."""
@@ -106,6 +114,10 @@ class CursorFeed:
     async def prepare(self) -> None:
         if self._seen is None:
             self._seen = await cursor.start(self._sessions, self._name)
+
+    async def floor(self) -> int | None:
+        last = await cursor.load(self._sessions, self._name)
+        return 0 if last is None else last + 1  # no cursor yet: nothing is known to be done
 
     async def run(self, handler: BatchHandler) -> None:
         while True:
@@ -164,6 +176,9 @@ class GroupFeed:
 
     async def prepare(self) -> None:
         await self._group.start()  # the group exists from here on: nothing published is missed
+
+    async def floor(self) -> int | None:
+        return await self._group.oldest_open()
 
     async def run(self, handler: BatchHandler) -> None:
         failing = False

@@ -21,6 +21,10 @@ never sent: deliveries still pending after ``delivery_lease_seconds``, held
 digest texts after the digest window too (they go back into the digest).
 Every notifier runs it at start and then every lease, so whoever survives
 finishes the work. The result: each (alert, user, channel) is texted once.
+
+Finished rows are deleted after the retention (:mod:`tradeassist.notify.retention`),
+only for alerts no feed can hand out again; alerts at or below the mark it
+leaves are not recorded again.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from tradeassist.notify.model import AlertRef, Notice
 from tradeassist.store import notify_deliveries as store
 from tradeassist.store.alerts import get_alert
 from tradeassist.store.notify_deliveries import DeliveryKey
+from tradeassist.store.retention import pruned_through
 from tradeassist.store.tables import NotifyDeliveryRow
 
 __all__ = ["Claim", "DeliveryLedger", "key_of"]
@@ -83,9 +88,15 @@ class DeliveryLedger:
     async def record(
         self, batch: Sequence[StoredAlert], *, claim: Claim | None = None
     ) -> list[Delivery] | None:
-        """Match ``batch`` and record what it owes; the deliveries to send, None if not claimed."""
+        """Match ``batch`` and record what it owes; the deliveries to send, None if not claimed.
+
+        Alerts at or below the retention's mark owe nothing: their deliveries
+        were made and their rows deleted (see :mod:`tradeassist.store.retention`).
+        """
+        async with self._sessions() as session:
+            done = await pruned_through(session)
         planned: list[Delivery] = []
-        for stored in batch:
+        for stored in (s for s in batch if s.id > done):
             planned.extend((await self._core.plan(stored, ledger=True))[0])
         rows = [
             (key_of(d), "held" if d.held else "pending", d.notice.text)

@@ -57,6 +57,12 @@ class NotifyMetrics:
             "notification clients connected (WS /ws/notifications and SSE /sse/notifications)",
             registry=r,
         )
+        self.pruned = Counter(
+            "tradeassist_retention_pruned_rows",
+            "finished rows deleted past the retention, by table",
+            ("table",),
+            registry=r,
+        )
         self._final = dict.fromkeys(FINAL_STATUSES, 0)
 
     def receipt(self, status: str) -> None:

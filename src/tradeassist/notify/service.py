@@ -11,6 +11,7 @@ conversation, the inbound handler, phone verification and the router. The
 API includes ``services.router()`` (or :func:`build_sms_router` resolving the
 services per request); ``services.run(stop, bus)`` runs the loops (sender,
 digests, subscription reloads, recovery of deliveries a crash left unsent,
+deletion of finished rows past the retention (:mod:`tradeassist.notify.retention`),
 alerts from the bus through a :class:`~tradeassist.notify.follow.CursorFeed`,
 or from ``feed=``), each batch recorded in the delivery ledger before it is
 sent (:mod:`tradeassist.notify.ledger`).
@@ -55,6 +56,7 @@ from tradeassist.notify.parser import CommandParser
 from tradeassist.notify.parser.claude import ClaudeParser, claude_client
 from tradeassist.notify.parser.grammar import GrammarParser
 from tradeassist.notify.redis_budget import RedisBudgetStore
+from tradeassist.notify.retention import Retention
 from tradeassist.notify.sms.outbox import SmsOutbox
 from tradeassist.notify.sms.sender import SmsSender
 from tradeassist.notify.sms.transport import SmsTransport
@@ -128,6 +130,7 @@ class NotifyServices:
     verifier: PhoneVerifier
     http: httpx.AsyncClient
     ledger: DeliveryLedger
+    retention: Retention
     _reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def router(self) -> APIRouter:
@@ -167,6 +170,14 @@ class NotifyServices:
                 self._every(stop, self.config.delivery_lease_seconds, self._recover, now=True)
             )
         )
+        if self.retention.enabled:
+            floor = None if source is None else source.floor
+
+            async def prune() -> None:
+                await self.retention.prune(floor)
+
+            interval = self.config.retention_interval_seconds
+            loops.append(asyncio.create_task(self._every(stop, interval, prune, now=True)))
         try:
             await stop.wait()
         finally:
@@ -310,5 +321,6 @@ def build_notify(
         verifier=verifier,
         http=client,
         ledger=DeliveryLedger(sessions=sessions, core=core, config=cfg),
+        retention=Retention(sessions=sessions, config=cfg, metrics=metrics),
     )
     return services

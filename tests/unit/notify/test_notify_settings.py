@@ -19,6 +19,7 @@ ENVIRONMENT = {
     "TRADEASSIST_CLAUDE_TIMEOUT": "2.5",
     "TRADEASSIST_TWILIO_API_BASE": "http://127.0.0.1:9999",
     "TRADEASSIST_NOTIFY_RELOAD_SECONDS": "10",
+    "TRADEASSIST_DELIVERY_RETENTION_DAYS": "7",
 }
 
 
@@ -42,6 +43,7 @@ def test_every_variable_reaches_the_notifier(monkeypatch: pytest.MonkeyPatch) ->
     assert (config.claude_model, config.claude_timeout_seconds) == ("claude-sonnet-5", 2.5)
     assert config.twilio_api_base == "http://127.0.0.1:9999"
     assert config.reload_seconds == 10.0
+    assert config.retention_days == 7.0
 
 
 def test_unset_variables_keep_the_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -51,6 +53,7 @@ def test_unset_variables_keep_the_defaults(monkeypatch: pytest.MonkeyPatch) -> N
     config = config_from_settings(Settings(_env_file=None))  # type: ignore[call-arg]
 
     assert config == NotifyConfig()
+    assert config.retention_days == 30.0
     assert config.claude_model == DEFAULT_CLAUDE_MODEL == "claude-haiku-5-5"
 
 
