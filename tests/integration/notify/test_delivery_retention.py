@@ -265,3 +265,50 @@ async def test_a_group_holds_its_pending_and_undelivered_alerts(
     finally:
         await publisher.close()
         await member.close()
+
+
+async def test_a_clean_up_keeps_what_a_group_still_holds_and_loses_nothing(
+    make_services: MakeServices,
+    sessions: async_sessionmaker[AsyncSession],
+    console: ConsoleTransport,
+    redis_url: str,
+    redis_key_prefix: str,
+) -> None:
+    stream = redis_key_prefix + "alerts"
+
+    def member(consumer: str, idle_ms: int = 60_000) -> RedisAlertGroup:
+        return RedisAlertGroup(
+            redis_url, group="notifier", consumer=consumer, stream=stream, claim_idle_ms=idle_ms
+        )
+
+    first = make_services(**CONFIG)
+    await subscribe_users(first, sessions)
+    crashed = member("crashed")
+    await crashed.start()
+    publisher = RedisStreamBus(redis_url, stream=stream)
+    alerts = await stored_alerts(sessions)
+    await publisher.publish(alerts)
+    # One replica took the first three alerts and died before recording them.
+    assert len(await crashed.read(count=3, block_ms=100)) == 3
+    await crashed.close()
+    await restart_until_texted(first, GroupFeed(member("b"), block_ms=100), console, 21)
+    async with sessions() as session, session.begin():  # a month goes by
+        await session.execute(update(NotifyDeliveryRow).values(created_at=OLD))
+
+    # The three alerts are still pending in the group: every row stays (none is
+    # past the floor), so no mark hides them from the replica that claims them.
+    probe = member("probe")
+    held = await first.retention.prune(GroupFeed(probe).floor)
+    assert held.deliveries == 0
+    await restart_until_texted(
+        make_services(**CONFIG), GroupFeed(member("c", idle_ms=200), block_ms=100), console, 30
+    )
+    cleared = await first.retention.prune(GroupFeed(probe).floor)
+    await probe.close()
+    await publisher.close()
+
+    texted = Counter(
+        (to, symbol) for to, body in console.sent for symbol in SYMBOLS if f" {symbol} " in body
+    )
+    assert texted == Counter((to, s) for to in USERS.values() for s in SYMBOLS)
+    assert cleared.deliveries == 21  # the claimed alerts' rows are a month younger
