@@ -19,11 +19,13 @@ caller commits between chunks and the notifier's own writes go in between.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import case, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tradeassist.store.tables import NotifierCursorRow, NotifyDeliveryRow, SmsOutboxRow
+from tradeassist.store.upsert import insert_for
 
 __all__ = ["PRUNED_MARK", "prune_deliveries", "prune_outbox", "pruned_through"]
 
@@ -79,9 +81,20 @@ async def prune_outbox(session: AsyncSession, *, before: datetime, limit: int) -
 
 
 async def _raise_mark(session: AsyncSession, alert_id: int) -> None:
-    mark = await session.get(NotifierCursorRow, PRUNED_MARK, with_for_update=True)
-    if mark is None:
-        session.add(NotifierCursorRow(name=PRUNED_MARK, last_alert_id=alert_id))
-    elif mark.last_alert_id < alert_id:
-        mark.last_alert_id = alert_id
-    await session.flush()
+    """The mark at ``alert_id`` unless already higher (one statement: replicas may race)."""
+    table = cast(Any, NotifierCursorRow.__table__)
+    statement = insert_for(session.get_bind().dialect.name, table).values(
+        name=PRUNED_MARK, last_alert_id=alert_id
+    )
+    higher = statement.excluded.last_alert_id > table.c.last_alert_id
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["name"],
+            set_={
+                "last_alert_id": case(
+                    (higher, statement.excluded.last_alert_id), else_=table.c.last_alert_id
+                ),
+                "updated_at": func.now(),
+            },
+        )
+    )

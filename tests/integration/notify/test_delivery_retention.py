@@ -114,8 +114,12 @@ async def test_deliveries_of_alerts_the_feed_may_still_hand_out_stay(
         return 4  # alerts 4 and up may still come (pending in the group, past the cursor)
 
     await retention(sessions, NotifyMetrics()).prune(floor)
+    await add_deliveries(sessions, [(1, "sent", OLD)])  # a lower alert's row, deleted later
+    await retention(sessions, NotifyMetrics()).prune(floor)
 
     assert [a for a, _ in await ledger(sessions)] == [4, 5, 6]
+    async with sessions() as session:
+        assert await pruned_through(session) == 3  # the mark never moves back
 
 
 async def test_nothing_goes_with_retention_zero_or_without_a_feed(
