@@ -8,7 +8,9 @@ day, then in the same process measures
   (a) `run_backtest` with the default settings: the replay, the grading of every
       alert (forward returns, excursions, the simulated trade) and the report;
   (b) the same with a 20-point parameter sweep (5 gap-level sets x 4 volume-spike
-      multiples), every batch decoded once and fed to 21 engines;
+      multiples), every batch decoded once; the 21 configurations share two
+      scans (one with bars for the base run, one for the points) and each has
+      its own detectors;
 and, as the baseline, `replay_file` (what `tradeassist replay` runs: no bars, no
 grading) on the same file. It prints records/s, alerts graded per second
 (grading time only; a sweep counts every engine's alerts), each run's wall time
@@ -91,7 +93,9 @@ def main() -> None:
     rows.append(("backtest, default settings", wall, records, graded, grading))
     if not args.skip_sweep:
         wall, records, graded, grading = backtest(day, args.workdir, SWEEP)
-        rows.append(("backtest + 20-point sweep (21 engines)", wall, records, graded, grading))
+        rows.append(
+            ("backtest + 20-point sweep (21 configs, 2 scans)", wall, records, graded, grading)
+        )
 
     base = rows[0][1]
     print(
