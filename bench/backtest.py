@@ -99,12 +99,12 @@ def main() -> None:
 
     base = rows[0][1]
     print(
-        f"\n{'run':40} {'wall s':>8} {'M rec/s':>8} {'alerts':>9} {'graded/s':>10} {'x replay':>8}"
+        f"\n{'run':48} {'wall s':>8} {'M rec/s':>8} {'alerts':>9} {'graded/s':>10} {'x replay':>8}"
     )
     for label, wall, records, graded, grading in rows:
         rate = graded / grading if grading > 0 else float("nan")
         print(
-            f"{label:40} {wall:8.2f} {records / wall / 1e6:8.2f} {graded:9,d} {rate:10,.0f}"
+            f"{label:48} {wall:8.2f} {records / wall / 1e6:8.2f} {graded:9,d} {rate:10,.0f}"
             f" {wall / base:7.1f}x"
         )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
