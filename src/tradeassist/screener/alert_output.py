@@ -14,6 +14,7 @@ order, at commit.
 
 from __future__ import annotations
 
+import itertools
 import json
 import mmap
 import os
@@ -85,10 +86,9 @@ class AlertWriter:
         """Write what is pending, put the lines in order if runs overlapped, rename to ``out``."""
         self._flush()
         try:
-            keys = np.concatenate(self._keys, axis=1) if self._keys else np.zeros((4, 0), np.int64)
-            order = np.lexsort((keys[2], keys[1], keys[0]))
-            if not np.array_equal(order, np.arange(order.shape[0])):
-                self._reorder(keys[3], order)
+            if not _runs_in_order(self._keys):
+                keys = np.concatenate(self._keys, axis=1)
+                self._reorder(keys[3], np.lexsort((keys[2], keys[1], keys[0])))
             self._handle.flush()
             os.fsync(self._handle.fileno())
             self._handle.close()
@@ -170,6 +170,16 @@ class AlertWriter:
         self._handle.close()
         self._temp.unlink(missing_ok=True)
         self._handle, self._temp = open(temp, "ab"), temp  # noqa: SIM115 - closed at commit
+
+
+def _runs_in_order(runs: Sequence[npt.NDArray[np.int64]]) -> bool:
+    """Whether the sorted runs follow each other in order: each run's first key
+    (ts, ordinal, detector) is not below the one before's last."""
+    ends = [run for run in runs if run.shape[1]]
+    return all(
+        tuple(before[:3, -1].tolist()) <= tuple(after[:3, 0].tolist())
+        for before, after in itertools.pairwise(ends)
+    )
 
 
 def _merged(sets: Sequence[AlertSet]) -> list[AlertSet]:
