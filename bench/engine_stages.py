@@ -1,12 +1,13 @@
 """Throughput of the screener, on a simulated 9,000-symbol day (not a test; run by hand).
 
-    .venv/bin/python tests/unit/screener/measure_engine.py [--symbols 9000] [--records 10000000]
+    .venv/bin/python bench/engine_stages.py [--symbols 9000] [--records 10000000]
 
 Prints records/s of: the DBN reader alone; the engine alone (``process_sets``
 over batches already in memory); ``replay_file`` end to end on ``.dbn`` and
 ``.dbn.zst``; a plain per-record Python loop (gap + volume spike with dicts)
 over the official client's iterator, on the first million records; and the
-numba warm-up with a cold and a warm cache (each in a fresh process). CPU time
+kernels' warm-up in a fresh process each: precompiled (what ``make install``
+builds), and numba at run time with a cold and a warm cache. CPU time
 is reported next to wall time, as the machine may be shared.
 """
 
@@ -117,14 +118,16 @@ def main() -> None:
         with day.dbn_path.open("rb") as src, zst.open("wb") as dst:
             zstandard.ZstdCompressor(level=3).copy_stream(src, dst)
         n = args.records
-        for cache in ("cold", "warm"):
+        for kernels in ("precompiled", "numba, cold cache", "numba, warm cache"):
             env = dict(os.environ)
-            if cache == "cold":
+            if kernels.startswith("numba"):
+                env["TRADEASSIST_KERNELS"] = "jit"
+            if kernels.endswith("cold cache"):
                 env["NUMBA_CACHE_DIR"] = str(work / "numba-cache")
             out = subprocess.run(
                 [sys.executable, "-c", WARMUP], env=env, capture_output=True, text=True, check=True
             ).stdout.split()
-            print(f"warm-up, {cache} numba cache: imports {out[0]} s, first batch {out[1]} s")
+            print(f"warm-up, {kernels}: imports {out[0]} s, first batch {out[1]} s")
 
         def read_only() -> None:
             with open_dbn(day.dbn_path) as dbn:

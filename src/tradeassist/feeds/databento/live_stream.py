@@ -254,17 +254,13 @@ class StreamConsumer:
         status = self._status
         for piece in self._decoder.decode(data):
             if isinstance(piece, np.ndarray) and piece.dtype == parsing.STATUS_DTYPE:
-                fresh = self._status_guard.admit(piece)
-                status.duplicates_dropped = self._guard.dropped + self._status_guard.dropped
+                fresh = self._admit(self._status_guard, piece, session)
                 if fresh.shape[0]:
-                    session.received += fresh.shape[0]
                     status.status_records += fresh.shape[0]
                     batches.status(fresh, arrival)
             elif isinstance(piece, np.ndarray):
-                fresh = self._guard.admit(piece)
-                status.duplicates_dropped = self._guard.dropped + self._status_guard.dropped
+                fresh = self._admit(self._guard, piece, session)
                 if fresh.shape[0]:
-                    session.received += fresh.shape[0]
                     status.records += fresh.shape[0]
                     status.last_record_at = time.monotonic()
                     status.last_ts_event = self._guard.latest_ts_event
@@ -274,6 +270,15 @@ class StreamConsumer:
                 batches.mapping(piece)
             else:
                 self._message(session, piece)
+
+    def _admit(
+        self, guard: ReplayGuard, records: npt.NDArray[np.void], session: SessionState
+    ) -> npt.NDArray[np.void]:
+        """The records ``guard`` has not seen before (counted as received)."""
+        fresh = guard.admit(records)
+        self._status.duplicates_dropped = self._guard.dropped + self._status_guard.dropped
+        session.received += fresh.shape[0]
+        return fresh
 
     def _message(self, session: SessionState, msg: GatewayMessage) -> None:
         if self._on_message is not None:
