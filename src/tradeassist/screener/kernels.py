@@ -72,6 +72,7 @@ from tradeassist.screener.layout import (
     S_PM_HIGH,
     S_REG_PV,
     S_REG_VOLUME,
+    S_RING,
     T_CLOSE,
     T_HIGH,
     T_LOW,
@@ -89,9 +90,13 @@ from tradeassist.screener.layout import (
     W_TS_EVENT,
     W_TS_RECV,
 )
+from tradeassist.screener.prefetch import prefetch, prefetch_row
 from tradeassist.screener.window import window_add
 
 __all__ = ["scan_records"]
+
+SLOT_AHEAD = 16  # records ahead whose slot is looked up early (its id_table line)
+ROW_AHEAD = 8  # records ahead whose state rows are loaded early
 
 Array = Any  # numba kernels take numpy arrays; their dtypes are in the docstrings
 
@@ -141,6 +146,22 @@ def scan_records(
     next_minute = clock[C_NEXT_MINUTE]
     n_rec = rec.shape[0]
     for i in range(start, n_rec):
+        # Memory, not arithmetic, is what a record costs: ask for the lines the
+        # records ahead will need (their slot, then their slot's rows) now.
+        if i + SLOT_AHEAD < n_rec:
+            ahead_id = (rec[i + SLOT_AHEAD, W_HEADER] >> 32) & 0xFFFFFFFF
+            if ahead_id < n_ids:
+                prefetch_row(id_table, ahead_id)
+        if i + ROW_AHEAD < n_rec:
+            ahead_id = (rec[i + ROW_AHEAD, W_HEADER] >> 32) & 0xFFFFFFFF
+            if ahead_id < n_ids:
+                ahead_slot = id_table[ahead_id]
+                if ahead_slot >= 0:
+                    prefetch_row(qt, ahead_slot)
+                    w3_ahead = rec[i + ROW_AHEAD, W_SIZE_ACTION_FLAGS]
+                    if ((w3_ahead >> 32) & 0xFF) == ACTION_TRADE:
+                        prefetch_row(st, ahead_slot)
+                        prefetch(st, ahead_slot, S_RING)
         t = rec[i, W_TS_EVENT]
         if t >= day_end:
             clock[C_TS] = clock_ts
