@@ -35,7 +35,7 @@ from tradeassist.screener.engine import ReferenceSource, ScreenerEngine, scan_ke
 
 __all__ = ["BATCH_RECORDS", "BatchSink", "replay_engines"]
 
-BATCH_RECORDS = 1 << 16  # as replay: about 5 MB of records
+BATCH_RECORDS = 1 << 16  # about 5 MB of records
 
 BatchSink = Callable[[Sequence[list[AlertSet]], BarSet], None]
 """Called with each config's alert sets of one batch (in config order), then its bars
