@@ -85,10 +85,11 @@ def _pack(texts: Sequence[bytes]) -> tuple[U8, I64]:
 
 @inline_kernel
 def _copy(out: Array, pos: int, src: Array, start: int, stop: int) -> int:
-    for j in range(start, stop):
-        out[pos] = src[j]
-        pos += 1
-    return pos
+    at = np.uint64(pos)  # unsigned indices: no wraparound test per byte
+    for j in range(np.uint64(start), np.uint64(stop)):
+        out[at] = src[j]
+        at += np.uint64(1)
+    return pos + (stop - start)
 
 
 @inline_kernel
