@@ -76,17 +76,16 @@ def load_corporate_actions(path: Path) -> CorporateActions:
     """
     path = Path(path)
     splits: dict[tuple[str, dt.date], Split] = {}
-    for line, row in read_rows(path, _COLUMNS, "corporate actions"):
-        symbol = row["symbol"]
+    for line, (symbol, ex_date_text, ratio_text) in read_rows(path, _COLUMNS, "corporate actions"):
         if not symbol:
             raise ReferenceDataError(f"{path}:{line}: empty symbol")
         try:
-            ex_date = dt.date.fromisoformat(row["ex_date"])
+            ex_date = dt.date.fromisoformat(ex_date_text)
         except ValueError as exc:
             raise ReferenceDataError(
-                f"{path}:{line}: ex_date must be a date like 2014-06-09, not {row['ex_date']!r}"
+                f"{path}:{line}: ex_date must be a date like 2014-06-09, not {ex_date_text!r}"
             ) from exc
-        ratio = number(row["split_ratio"], path, line, "split_ratio", positive=True)
+        ratio = number(ratio_text, path, line, "split_ratio", positive=True)
         if (symbol, ex_date) in splits:
             raise ReferenceDataError(f"{path}:{line}: a second split of {symbol} on {ex_date}")
         splits[(symbol, ex_date)] = Split(symbol, ex_date, ratio)

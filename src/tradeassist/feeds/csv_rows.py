@@ -19,8 +19,8 @@ __all__ = ["number", "read_rows"]
 _GZIP_MAGIC = b"\x1f\x8b"
 
 
-def read_rows(path: Path, columns: tuple[str, ...], what: str) -> list[tuple[int, dict[str, str]]]:
-    """The data rows of a CSV file (plain or gzip) as (line number, {column: text}).
+def read_rows(path: Path, columns: tuple[str, ...], what: str) -> list[tuple[int, tuple[str, ...]]]:
+    """The data rows of a CSV file (plain or gzip) as (line number, cells of ``columns``).
 
     The header must name every one of ``columns`` (case and surrounding spaces
     ignored; other columns are ignored). Blank lines are skipped; cells are
@@ -37,7 +37,7 @@ def read_rows(path: Path, columns: tuple[str, ...], what: str) -> list[tuple[int
     except (UnicodeDecodeError, EOFError) as exc:
         raise ReferenceDataError(f"{path}: {what} is not a text CSV file") from exc
     reader = csv.reader(io.StringIO(text))
-    rows: list[tuple[int, dict[str, str]]] = []
+    rows: list[tuple[int, tuple[str, ...]]] = []
     try:
         header = next(reader, None)
         if header is None:
@@ -49,15 +49,15 @@ def read_rows(path: Path, columns: tuple[str, ...], what: str) -> list[tuple[int
                 f"{path}:1: {what} needs the columns {','.join(columns)}; the header has"
                 f" {','.join(names) or 'nothing'}"
             )
-        index = {c: names.index(c) for c in columns}
+        index = [names.index(c) for c in columns]
         for row in reader:
-            if not any(cell.strip() for cell in row):
+            if not (row and row[0].strip()) and not any(cell.strip() for cell in row):
                 continue
             if len(row) != len(names):
                 raise ReferenceDataError(
                     f"{path}:{reader.line_num}: {len(row)} fields where the header has {len(names)}"
                 )
-            rows.append((reader.line_num, {c: row[i].strip() for c, i in index.items()}))
+            rows.append((reader.line_num, tuple([row[i].strip() for i in index])))
     except csv.Error as exc:
         raise ReferenceDataError(f"{path}:{reader.line_num}: unreadable CSV ({exc})") from exc
     return rows

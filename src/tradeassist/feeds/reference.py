@@ -156,15 +156,14 @@ def _load_table(path: Path) -> _Table:
         raise ReferenceDataError(f"{path}: reference data is empty (no rows after the header)")
     closes: dict[str, float] = {}
     volumes: dict[str, float] = {}
-    for line, row in rows:
-        symbol = row["symbol"]
+    for line, (symbol, close, volume) in rows:
         if not symbol:
             raise ReferenceDataError(f"{path}:{line}: empty symbol")
         if symbol in closes:
             raise ReferenceDataError(f"{path}:{line}: {symbol} appears twice")
-        closes[symbol] = number(row["prev_close"], path, line, "prev_close", positive=True)
-        if row["avg_volume"]:
-            volumes[symbol] = number(row["avg_volume"], path, line, "avg_volume", positive=False)
+        closes[symbol] = number(close, path, line, "prev_close", positive=True)
+        if volume:
+            volumes[symbol] = number(volume, path, line, "avg_volume", positive=False)
     return _Table(closes, volumes)
 
 
