@@ -1,37 +1,78 @@
 """The one typed settings object, read once from the environment (and `.env`).
 
 Every variable has the flat name PRODUCT.md gives it, set as an alias; there
-are no nested delimiters. Secrets are ``SecretStr`` so they never reach a log
-line or an error message by accident.
+are no nested delimiters, names are matched without regard to case, and a
+variable of the process wins over the same one in ``.env``, which wins over
+the default. Secrets are ``SecretStr`` so they never reach a log line or an
+error message by accident.
+
+The environment is read here rather than by ``pydantic-settings``, whose
+import alone cost every command about 0.2 s; every value is a string
+validated by the field's own type, as there.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Any, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 
 from tradeassist.errors import ConfigError
 
-__all__ = ["Settings", "load_settings"]
+__all__ = ["ENV_FILE", "Settings", "load_settings"]
+
+ENV_FILE = ".env"  # read from the working directory, when there is one
 
 
 def _env(name: str) -> AliasChoices:
     return AliasChoices(name, name.lower())
 
 
-class Settings(BaseSettings):
-    """Everything configurable, with the defaults of the embedded mode."""
+def _environment(env_file: str | Path | None) -> dict[str, str]:
+    """Every variable by lower-cased name: ``env_file``'s, overridden by the process's."""
+    values: dict[str, str] = {}
+    if env_file is not None and Path(env_file).is_file():
+        from dotenv import dotenv_values
 
-    model_config = SettingsConfigDict(
-        env_file=".env",
-        env_file_encoding="utf-8",
-        extra="ignore",
-        populate_by_name=True,
-        case_sensitive=False,
-    )
+        for name, value in dotenv_values(env_file, encoding="utf-8").items():
+            if value is not None:
+                values[name.lower()] = value
+    values.update((name.lower(), value) for name, value in os.environ.items())
+    return values
+
+
+class Settings(BaseModel):
+    """Everything configurable, with the defaults of the embedded mode.
+
+    ``Settings(**values)`` takes ``values`` (by field name or variable name)
+    first, then the environment; ``_env_file=None`` leaves ``.env`` out.
+    """
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    def __init__(self, _env_file: str | Path | None = ENV_FILE, **values: Any) -> None:
+        given = {key.lower() for key in values}
+        environment = _environment(_env_file)
+        for name, field in type(self).model_fields.items():
+            alias = field.validation_alias
+            names = [str(c) for c in alias.choices] if isinstance(alias, AliasChoices) else []
+            if name in given or any(n.lower() in given for n in names):
+                continue
+            for variable in names:
+                if variable.lower() in environment:
+                    values[name] = environment[variable.lower()]
+                    break
+        super().__init__(**values)
 
     # --- services -------------------------------------------------------------
     database_url: str | None = Field(
@@ -220,7 +261,7 @@ class Settings(BaseSettings):
     cooldown_seconds: int = Field(
         default=300, validation_alias=_env("TRADEASSIST_COOLDOWN_SECONDS")
     )
-    gap_levels: Annotated[tuple[float, ...], NoDecode] = Field(
+    gap_levels: tuple[float, ...] = Field(
         default=(3.0, 5.0, 10.0, 20.0),
         validation_alias=_env("TRADEASSIST_GAP_LEVELS"),
         description="Gap levels in percent of the previous close, comma-separated.",

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tradeassist.errors import ConfigError
@@ -53,3 +55,41 @@ def test_gap_levels_must_ascend(monkeypatch: pytest.MonkeyPatch) -> None:
 
     with pytest.raises(ConfigError):
         load_settings(_env_file=None)
+
+
+def test_env_file_fills_what_the_process_does_not_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text(
+        "# a comment\n"
+        "TRADEASSIST_MIN_PRICE=2.5\n"
+        "export TRADEASSIST_COOLDOWN_SECONDS=60\n"
+        'TRADEASSIST_GAP_LEVELS="4,8"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.delenv("TRADEASSIST_MIN_PRICE", raising=False)
+    monkeypatch.delenv("TRADEASSIST_GAP_LEVELS", raising=False)
+    monkeypatch.setenv("tradeassist_cooldown_seconds", "90")  # any case; the process wins
+
+    settings = load_settings(_env_file=env_file)
+    without = load_settings(_env_file=None)
+    given = load_settings(_env_file=env_file, min_price=7.0)
+
+    assert (settings.min_price, settings.cooldown_seconds, settings.gap_levels) == (
+        2.5,
+        90,
+        (4.0, 8.0),
+    )
+    assert (without.min_price, without.cooldown_seconds) == (1.0, 90)
+    assert given.min_price == 7.0
+
+
+def test_the_env_file_of_the_working_directory_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".env").write_text("TRADEASSIST_VWAP_MIN_MINUTES=25\n")
+    monkeypatch.delenv("TRADEASSIST_VWAP_MIN_MINUTES", raising=False)
+    monkeypatch.chdir(tmp_path)
+
+    assert load_settings().vwap_min_minutes == 25
