@@ -11,6 +11,7 @@ symbol's row never straddles more lines than it must.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter
 
 import numpy as np
 import numpy.typing as npt
@@ -101,7 +102,7 @@ class CoreState:
         self._last_mapping = dict(mapping)
         new: list[int] = []
         # New symbols get slots in symbol order, so slots never depend on dict order.
-        for raw_id, symbol in sorted(mapping.items(), key=lambda item: (item[1], item[0])):
+        for raw_id, symbol in sorted(mapping.items(), key=itemgetter(1, 0)):
             slot = self._slot_of.get(symbol)
             if slot is None:
                 slot = len(self.symbols)

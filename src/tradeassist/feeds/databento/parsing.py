@@ -173,7 +173,7 @@ def symbol_intervals(
     result: list[SymbolInterval] = []
     for key, intervals in mappings.items():
         for interval in intervals:
-            if isinstance(interval, Mapping):
+            if type(interval) is dict or isinstance(interval, Mapping):  # dict: what dbn gives
                 fields = interval["symbol"], interval["start_date"], interval["end_date"]
             else:
                 fields = interval.symbol, interval.start_date, interval.end_date
