@@ -277,9 +277,7 @@ def _encode(
 def _gather(out: Array, src: Array, offsets: Array, lengths: Array, order: Array) -> int:
     pos = 0
     for i in order:
-        n = lengths[i]
-        out[pos : pos + n] = src[offsets[i] : offsets[i] + n]  # a line: a block copy
-        pos += n
+        pos = _copy(out, pos, src, offsets[i], offsets[i] + lengths[i])
     return pos
 
 

@@ -21,6 +21,12 @@ Two ways a kernel runs, decided once per process when this module is imported:
   numba notices an edit to a kernel's own file but not to a kernel it calls
   from another file, hence the digest. When no location is writable the
   kernels compile in memory on first use (a few seconds per process).
+
+Either way the kernels are compiled without numba's reference counting (its
+NRT): they allocate nothing and return no arrays, and with it every array
+handed to an inlined helper was counted, with atomic operations, on each call
+(a seventh of the scan's time). A kernel that allocates does not compile
+("NRT required but not enabled"): it takes its arrays from the caller.
 """
 
 from __future__ import annotations
@@ -113,10 +119,11 @@ def _njit(fn: Callable[..., Any], inline: bool) -> Any:
 
     if inline:
         return numba.njit(inline="always", nogil=True)(fn)
+    options: dict[str, Any] = {"nogil": True, "_nrt": False}  # no NRT: see the docstring
     try:
-        return numba.njit(cache=True, nogil=True)(fn)
+        return numba.njit(cache=True, **options)(fn)
     except RuntimeError:  # "cannot cache function ...: no locator available"
-        return numba.njit(cache=False, nogil=True)(fn)
+        return numba.njit(cache=False, **options)(fn)
 
 
 # --- precompiled ---------------------------------------------------------------------------

@@ -133,6 +133,7 @@ def build(quiet: bool = False) -> Path:
         cc = pycc.CC(jit.MODULE_NAME)
         cc.output_dir = str(work / "out")
         cc.verbose = False
+        cc.use_nrt = False  # as at run time (jit.py): the kernels allocate nothing
         manifest: dict[str, list[dict[str, Any]]] = {}
         for key, dispatcher in sorted(jit.kernels().items()):
             if dispatcher.targetoptions.get("inline") == "always":
