@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = ["BATCH_RECORDS", "PACED_BATCH_RECORDS", "replay_file"]
 
-BATCH_RECORDS = 1 << 17  # records per batch at full speed (about 10 MB)
+BATCH_RECORDS = 1 << 18  # records per batch at full speed (about 20 MB)
 PACED_BATCH_RECORDS = 1 << 10  # smaller batches when paced, so alerts are not late
 
 
