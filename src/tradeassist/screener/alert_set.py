@@ -38,7 +38,8 @@ class DayLabels:
         self._base = premarket_open_ns
         start = dt.datetime.fromtimestamp(premarket_open_ns // NS_PER_SECOND, tz=EASTERN)
         # 04:00 to 20:00 ET lies within one UTC offset (clocks change at 02:00).
-        self._labels = [(start + dt.timedelta(minutes=m)).strftime("%H:%M") for m in range(960)]
+        first = start.hour * 60 + start.minute
+        self._labels = [f"{m // 60 % 24:02d}:{m % 60:02d}" for m in range(first, first + 960)]
 
     def minute(self, ts_ns: int) -> str:
         m = (ts_ns - self._base) // NS_PER_MINUTE

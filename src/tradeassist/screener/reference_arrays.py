@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
@@ -29,11 +28,14 @@ class ReferenceSource(Protocol):
     def for_day(self, day: dt.date) -> DayReferenceLike: ...
 
 
-def _positive(value: float | None) -> float:
-    if value is None:
-        return math.nan
-    number = float(value)
-    return number if number > 0 and math.isfinite(number) else math.nan
+def _positive(
+    values: Mapping[str, float | None], symbols: Sequence[str]
+) -> npt.NDArray[np.float64]:
+    """Each symbol's value, NaN where it is missing, None, not finite or not positive."""
+    out = np.array([values.get(s) for s in symbols], dtype=np.float64)  # None: NaN
+    with np.errstate(invalid="ignore"):
+        out[~((out > 0) & np.isfinite(out))] = np.nan
+    return out
 
 
 def reference_arrays(
@@ -44,7 +46,7 @@ def reference_arrays(
     if day is None:
         nan = np.full(len(symbols), np.nan)
         return nan, np.zeros(len(symbols), np.int64), nan.copy()
-    prev = np.array([_positive(day.prev_close.get(s)) for s in symbols], dtype=np.float64)
-    avg = np.array([_positive(day.avg_volume.get(s)) for s in symbols], dtype=np.float64)
+    prev = _positive(day.prev_close, symbols)
+    avg = _positive(day.avg_volume, symbols)
     fixed = np.where(np.isnan(prev), 0, np.round(np.nan_to_num(prev) * 1e9)).astype(np.int64)
     return prev, fixed, avg
