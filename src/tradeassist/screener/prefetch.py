@@ -18,7 +18,7 @@ from typing import Any
 
 __all__ = ["prefetch", "prefetch_row"]
 
-_READ = 0  # llvm.prefetch's rw argument (a line read first is then written at no cost)
+_READ = 0  # llvm.prefetch's rw argument: for reading (the lines are then written too)
 _KEEP = 3  # temporal locality: keep in every cache level
 _DATA = 1  # the data cache
 
