@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Final
+from typing import Any, Final
 
 import databento_dbn as dbn
 import numpy as np
@@ -45,6 +45,7 @@ REPLAY_SCHEMAS: Final = ("mbp-1", "tbbo", "trades")
 
 _TS_OUT_BYTES = 8
 _MAX_RECORD_BYTES = 255 * 4  # the length byte counts 4-byte words
+_CHECK_BYTES = 1 << 20  # read a piece at a time, to check records while they are in cache
 _SKIPPED_RTYPES = frozenset({int(dbn.RType.SYSTEM), int(dbn.RType.ERROR)})
 
 
@@ -190,6 +191,35 @@ class DbnFile:
         except OSError as exc:
             raise DataFileError(f"{self._path}: cannot read ({exc.strerror})") from exc
 
+    def _fill(
+        self, buf: bytearray, start: int, size: int, header: np.dtype[Any], expected: list[int]
+    ) -> tuple[int, int]:
+        """Read into ``buf[start:]`` until it is full or the stream ends, a piece at a time,
+        checking each whole record's length and rtype as soon as its bytes arrive (while
+        they are still in cache: checked later, a 20 MB batch is read back from memory).
+
+        Records are taken to start at 0, every ``size`` bytes, up to the first one that
+        is not a data record. Returns (bytes read, the offset up to which records are
+        checked data records).
+        """
+        view = memoryview(buf)
+        end, checked, clean = start, 0, True
+        while end < len(buf):
+            got = self._read(view[end : min(end + _CHECK_BYTES, len(buf))])
+            if got == 0:
+                break
+            end += got
+            count = (end - checked) // size if clean else 0
+            if count:
+                hd = np.frombuffer(buf, header, count=count, offset=checked)["hd"]
+                bad = hd != expected[0]
+                for value in expected[1:]:
+                    bad &= hd != value
+                if bad.any():
+                    count, clean = int(bad.argmax()), False
+                checked += count * size
+        return end - start, checked
+
     def _records(self, layout: _Layout, max_records: int) -> Iterator[npt.NDArray[np.void]]:
         if max_records < 1:
             raise ValueError("max_records must be at least 1")
@@ -211,20 +241,19 @@ class DbnFile:
         # Reads stop at a whole number of records, so full batches follow each other;
         # the floor leaves room for the largest record there is.
         buf = bytearray(max(max_records * size, _MAX_RECORD_BYTES))
-        view = memoryview(buf)
         kept = 0  # bytes of an unfinished record moved to the front of buf
         consumed = 0  # file offset (after the metadata) of buf[0]
         while True:
-            got = self._read(view[kept:])
+            got, checked = self._fill(buf, kept, size, header, expected)
             end = kept + got
             pos = 0
-            # Every record's length and rtype are checked, vectorised; whatever is not a
-            # data record (an in-band mapping, a heartbeat, corruption) is then handled
-            # one record at a time.
+            # Every record's length and rtype are checked, vectorised (as they arrive, up
+            # to ``checked``); whatever is not a data record (an in-band mapping, a
+            # heartbeat, corruption) is then handled one record at a time.
             while end - pos >= 2:
                 count = min((end - pos) // size, max_records)
                 good = count
-                if count:
+                if count and pos + count * size > checked:
                     hd = np.frombuffer(buf, header, count=count, offset=pos)["hd"]
                     bad = hd != expected[0]
                     for value in expected[1:]:

@@ -14,6 +14,7 @@ import pytest
 import zstandard
 
 from tradeassist.errors import DataFileError, SchemaError
+from tradeassist.feeds import dbn_file
 from tradeassist.feeds.databento.parsing import MBP1_DTYPE, STATUS_DTYPE, UNDEF_PRICE
 from tradeassist.feeds.dbn_file import REPLAY_SCHEMAS, iter_status, open_dbn
 
@@ -332,3 +333,42 @@ def test_symbols_for_a_day_when_ids_are_reused(tmp_path: Path) -> None:
         assert f.symbols_for(day2) == {1: "BBB"}
         assert f.symbols == {1: "BBB"}
         assert list(f.iter_batches()) == []
+
+
+@pytest.mark.parametrize("piece", [1000, 4096, 1 << 20])
+def test_records_are_checked_piece_by_piece_as_they_are_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, piece: int
+) -> None:
+    # Pieces that cut records, and other records before, inside and after the first piece.
+    monkeypatch.setattr(dbn_file, "_CHECK_BYTES", piece)
+    records = _mbp1_records(5000, seed=4)
+    records["instrument_id"] = 77
+    heartbeat = bytes(dbn.SystemMsg(ts_event=0, msg="Heartbeat", code=dbn.SystemCode.HEARTBEAT))
+    parts, start = [_metadata(dbn.Schema.MBP_1, ONE_SYMBOL)], 0
+    for stop in (3, 12, 13, 700, 2500, 5000):
+        parts += [records[start:stop].tobytes(), heartbeat]
+        start = stop
+    plain, packed = tmp_path / "pieces.dbn", tmp_path / "pieces.dbn.zst"
+    plain.write_bytes(b"".join(parts))
+    packed.write_bytes(zstandard.ZstdCompressor().compress(plain.read_bytes()))
+    mbo = bytes(
+        dbn.MBOMsg(
+            publisher_id=1,
+            instrument_id=1,
+            ts_event=0,
+            order_id=1,
+            price=1,
+            size=1,
+            action=dbn.Action.ADD,
+            side=dbn.Side.BID,
+            ts_recv=0,
+        )
+    )
+    foreign = tmp_path / "foreign.dbn"
+    foreign.write_bytes(b"".join(parts[:4]) + mbo + b"".join(parts[4:]))
+
+    for path in (plain, packed):
+        for max_records in (64, 4000, 65536):
+            np.testing.assert_array_equal(_read_all(path, max_records), records)
+    with pytest.raises(DataFileError, match="unexpected record"):
+        _read_all(foreign, 65536)
