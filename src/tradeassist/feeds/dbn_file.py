@@ -211,13 +211,9 @@ class DbnFile:
             end += got
             count = (end - checked) // size if clean else 0
             if count:
-                hd = np.frombuffer(buf, header, count=count, offset=checked)["hd"]
-                bad = hd != expected[0]
-                for value in expected[1:]:
-                    bad &= hd != value
-                if bad.any():
-                    count, clean = int(bad.argmax()), False
-                checked += count * size
+                good = _data_records(buf, header, count, checked, expected)
+                clean = good == count
+                checked += good * size
         return end - start, checked
 
     def _records(self, layout: _Layout, max_records: int) -> Iterator[npt.NDArray[np.void]]:
@@ -254,12 +250,7 @@ class DbnFile:
                 count = min((end - pos) // size, max_records)
                 good = count
                 if count and pos + count * size > checked:
-                    hd = np.frombuffer(buf, header, count=count, offset=pos)["hd"]
-                    bad = hd != expected[0]
-                    for value in expected[1:]:
-                        bad &= hd != value
-                    if bad.any():
-                        good = int(bad.argmax())
+                    good = _data_records(buf, header, count, pos, expected)
                 if good:
                     if convert:
                         dst[:good] = np.frombuffer(buf, src_view, count=good, offset=pos)
@@ -308,6 +299,18 @@ class DbnFile:
             raise DataFileError(f"{self._path}: corrupt symbol mapping at byte {offset}") from exc
         self._symbols[interval.instrument_id] = interval.symbol
         self._intervals.append(interval)
+
+
+def _data_records(
+    buf: bytearray, header: np.dtype[Any], count: int, offset: int, expected: list[int]
+) -> int:
+    """How many of the ``count`` records at ``offset`` are data records before any other
+    (each record's length and rtype, one little-endian u16, is one of ``expected``)."""
+    hd = np.frombuffer(buf, header, count=count, offset=offset)["hd"]
+    bad = hd != expected[0]
+    for value in expected[1:]:
+        bad &= hd != value
+    return int(bad.argmax()) if bad.any() else count
 
 
 def open_dbn(path: Path) -> DbnFile:

@@ -283,21 +283,29 @@ def test_in_band_symbol_mappings_and_heartbeats_of_a_recorded_live_session(
     np.testing.assert_array_equal(got, records)
 
 
-def test_a_foreign_record_inside_a_file_is_an_error(tmp_path: Path) -> None:
-    mbo = dbn.MBOMsg(
-        publisher_id=1,
-        instrument_id=1,
-        ts_event=0,
-        order_id=1,
-        price=1,
-        size=1,
-        action=dbn.Action.ADD,
-        side=dbn.Side.BID,
-        ts_recv=0,
+def _foreign_record() -> bytes:
+    """An MBO record: of another schema than the MBP-1 files it is put into."""
+    return bytes(
+        dbn.MBOMsg(
+            publisher_id=1,
+            instrument_id=1,
+            ts_event=0,
+            order_id=1,
+            price=1,
+            size=1,
+            action=dbn.Action.ADD,
+            side=dbn.Side.BID,
+            ts_recv=0,
+        )
     )
+
+
+def test_a_foreign_record_inside_a_file_is_an_error(tmp_path: Path) -> None:
     path = tmp_path / "mixed.dbn"
     records = _mbp1_records(10).tobytes()
-    path.write_bytes(_metadata(dbn.Schema.MBP_1, ONE_SYMBOL) + records + bytes(mbo) + records)
+    path.write_bytes(
+        _metadata(dbn.Schema.MBP_1, ONE_SYMBOL) + records + _foreign_record() + records
+    )
 
     with pytest.raises(DataFileError, match="unexpected record"):
         _read_all(path)
@@ -351,21 +359,8 @@ def test_records_are_checked_piece_by_piece_as_they_are_read(
     plain, packed = tmp_path / "pieces.dbn", tmp_path / "pieces.dbn.zst"
     plain.write_bytes(b"".join(parts))
     packed.write_bytes(zstandard.ZstdCompressor().compress(plain.read_bytes()))
-    mbo = bytes(
-        dbn.MBOMsg(
-            publisher_id=1,
-            instrument_id=1,
-            ts_event=0,
-            order_id=1,
-            price=1,
-            size=1,
-            action=dbn.Action.ADD,
-            side=dbn.Side.BID,
-            ts_recv=0,
-        )
-    )
     foreign = tmp_path / "foreign.dbn"
-    foreign.write_bytes(b"".join(parts[:4]) + mbo + b"".join(parts[4:]))
+    foreign.write_bytes(b"".join(parts[:4]) + _foreign_record() + b"".join(parts[4:]))
 
     for path in (plain, packed):
         for max_records in (64, 4000, 65536):
